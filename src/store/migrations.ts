@@ -1,0 +1,72 @@
+/**
+ * Numbered schema migrations, applied in order inside one transaction each; `PRAGMA user_version` records
+ * the last one applied. Never edit a migration that has shipped: add the next number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'incidents, fetch cache, refresh cursors, labels',
+    sql: `
+      CREATE TABLE incidents (
+        id            TEXT PRIMARY KEY,          -- canonical URL, or github:<owner>/<repo>#<number>
+        source        TEXT NOT NULL,             -- source module name, e.g. k8s-failure-stories
+        url           TEXT,
+        title         TEXT NOT NULL,
+        organization  TEXT,
+        venue         TEXT,                      -- blog post, talk, GitHub issue, ...
+        published     TEXT,                      -- ISO date (YYYY, YYYY-MM or YYYY-MM-DD) as precise as known
+        year          INTEGER,
+        fetched_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        content_hash  TEXT NOT NULL,             -- sha256 of the normalized record, to detect updates
+        text          TEXT,                      -- NULL where the license does not allow keeping it, or no text
+        text_kind     TEXT NOT NULL DEFAULT 'none', -- article | summary | link-only | none
+        license       TEXT,
+        tags          TEXT NOT NULL DEFAULT '[]', -- JSON array: k8s.af involved tags, GitHub labels
+        impact        TEXT,
+        multi_incident INTEGER NOT NULL DEFAULT 0,
+        extra         TEXT NOT NULL DEFAULT '{}'  -- JSON object of source-specific facts
+      );
+      CREATE INDEX incidents_source ON incidents(source);
+      CREATE INDEX incidents_year ON incidents(year);
+
+      CREATE TABLE fetch_cache (
+        url           TEXT PRIMARY KEY,
+        status        INTEGER,
+        etag          TEXT,
+        last_modified TEXT,
+        body_hash     TEXT,
+        fetched_at    TEXT NOT NULL,
+        error         TEXT
+      );
+
+      -- Resumable refresh: each source records how far it got, committed with the rows it wrote.
+      CREATE TABLE refresh_cursors (
+        source     TEXT PRIMARY KEY,
+        cursor     TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      -- Rule output and human labels are kept apart (origin); a human label overrides rule labels of the
+      -- same incident and dimension. Every row records the classifier version that wrote it.
+      CREATE TABLE labels (
+        incident_id        TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        dimension          TEXT NOT NULL,
+        value              TEXT NOT NULL,
+        origin             TEXT NOT NULL CHECK (origin IN ('rule', 'human')),
+        confidence         REAL,
+        evidence           TEXT NOT NULL DEFAULT '[]',
+        classifier_version TEXT NOT NULL,
+        labeled_at         TEXT NOT NULL,
+        PRIMARY KEY (incident_id, dimension, origin, value)
+      );
+      CREATE INDEX labels_dimension_value ON labels(dimension, value);
+    `,
+  },
+];
