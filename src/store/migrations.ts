@@ -1,13 +1,6 @@
-/**
- * Numbered schema migrations, applied in order inside one transaction each; `PRAGMA user_version` records
- * the last one applied. Never edit a migration that has shipped: add the next number.
- */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from '../core/sqlite.js';
 
+/** The incident database's migrations (incidents, labels, statistics, campaign results). */
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
