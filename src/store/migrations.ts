@@ -29,6 +29,18 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX incidents_source ON incidents(source);
       CREATE INDEX incidents_year ON incidents(year);
 
+      -- What each source said about an incident. Two sources can name the same incident (a k8s.af entry linking
+      -- to a Zalando postmortem); the incidents row is the deterministic merge of its contributions, so the
+      -- order in which sources refresh does not change the result.
+      CREATE TABLE incident_contributions (
+        incident_id  TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        source       TEXT NOT NULL,
+        content_hash TEXT NOT NULL,              -- sha256 of this source's normalized record
+        record       TEXT NOT NULL,              -- JSON of the record the source produced
+        fetched_at   TEXT NOT NULL,
+        PRIMARY KEY (incident_id, source)
+      );
+
       CREATE TABLE fetch_cache (
         url           TEXT PRIMARY KEY,
         status        INTEGER,
