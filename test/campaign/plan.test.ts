@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { parseCampaign } from '../../src/campaign/spec.js';
 import { planCampaign, type KindCatalog } from '../../src/campaign/plan.js';
 
+const TAGS: Record<string, string> = {
+  'Deployment spec.replicas': 'replica-count',
+  'ReplicaSet metadata.ownerReferences[0].uid': 'dependency',
+  'Service spec.selector': 'labels-selectors',
+};
+
 /** A small catalog standing in for taxonomy/field-tags.yaml (the plan takes it as input). */
 const catalog: KindCatalog = {
   kinds: () => ['Deployment', 'ReplicaSet', 'Service'],
-  errorCodeForField: (kind, path) =>
-    ({ 'Deployment spec.replicas': 'replica-count', 'ReplicaSet metadata.ownerReferences[0].uid': 'dependency', 'Service spec.selector': 'labels-selectors' })[`${kind} ${path}`],
+  errorCodeForField: (kind, path) => TAGS[`${kind} ${path}`],
   fieldsForErrorCode: (kind, code) => (kind === 'Deployment' && code === 'replica-count' ? ['spec.replicas', 'status.replicas'] : []),
 };
 
