@@ -74,4 +74,77 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX labels_dimension_value ON labels(dimension, value);
     `,
   },
+  {
+    version: 2,
+    name: 'statistics: stable incident keys, full-text search, per-incident facts',
+    sql: `
+      -- A stable integer key per incident. The full-text index and the statistics facts are keyed by it, not
+      -- by incidents.rowid, because VACUUM may renumber the implicit rowid of a table with a TEXT primary key.
+      CREATE TABLE incident_keys (
+        key INTEGER PRIMARY KEY,
+        id  TEXT NOT NULL UNIQUE
+      );
+      INSERT INTO incident_keys(id) SELECT id FROM incidents ORDER BY id;
+
+      -- Full-text search over titles and text (rowid = incident_keys.key). It keeps its own copy of the text
+      -- so snippet() works; the triggers below keep it in step with incidents.
+      CREATE VIRTUAL TABLE incidents_fts USING fts5(title, text, tokenize = 'porter unicode61 remove_diacritics 2');
+      INSERT INTO incidents_fts(rowid, title, text)
+        SELECT k.key, i.title, coalesce(i.text, '') FROM incidents i JOIN incident_keys k ON k.id = i.id;
+
+      -- One row per incident with its effective labels encoded as integers (see src/stats/facts.ts): single-valued
+      -- dimensions hold the code's 1-based position in taxonomy/dimensions.yaml (0 = unknown), multi-valued ones a
+      -- bit mask (bit 0 = unknown, bit n = n-th code). Derived data: src/stats rebuilds the rows listed in
+      -- stats_dirty before it answers a query, so any writer of incidents or labels stays correct for free.
+      CREATE TABLE stats_facts (
+        key            INTEGER PRIMARY KEY,
+        source         TEXT NOT NULL,
+        day            INTEGER,                  -- yyyymmdd of the first day of the published period
+        year           INTEGER,
+        quarter        INTEGER,                  -- 1..4, NULL when only the year is known
+        multi_incident INTEGER NOT NULL,
+        failure        INTEGER NOT NULL,
+        client         INTEGER NOT NULL,
+        fault          INTEGER NOT NULL,
+        component      INTEGER NOT NULL,
+        error          INTEGER NOT NULL
+      );
+      CREATE INDEX stats_facts_failure_client ON stats_facts(multi_incident, failure, client);
+      CREATE INDEX stats_facts_year ON stats_facts(multi_incident, year, quarter);
+      CREATE TABLE stats_dirty (key INTEGER PRIMARY KEY);
+      INSERT INTO stats_dirty(key) SELECT key FROM incident_keys;
+      CREATE TABLE stats_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      CREATE TRIGGER incidents_stats_insert AFTER INSERT ON incidents BEGIN
+        INSERT OR IGNORE INTO incident_keys(id) VALUES (NEW.id);
+        DELETE FROM incidents_fts WHERE rowid = (SELECT key FROM incident_keys WHERE id = NEW.id);
+        INSERT INTO incidents_fts(rowid, title, text)
+          SELECT key, NEW.title, coalesce(NEW.text, '') FROM incident_keys WHERE id = NEW.id;
+        INSERT OR IGNORE INTO stats_dirty(key) SELECT key FROM incident_keys WHERE id = NEW.id;
+      END;
+      CREATE TRIGGER incidents_stats_update_text AFTER UPDATE OF title, text ON incidents BEGIN
+        DELETE FROM incidents_fts WHERE rowid = (SELECT key FROM incident_keys WHERE id = NEW.id);
+        INSERT INTO incidents_fts(rowid, title, text)
+          SELECT key, NEW.title, coalesce(NEW.text, '') FROM incident_keys WHERE id = NEW.id;
+      END;
+      CREATE TRIGGER incidents_stats_update_facts AFTER UPDATE OF source, published, year, multi_incident ON incidents BEGIN
+        INSERT OR IGNORE INTO stats_dirty(key) SELECT key FROM incident_keys WHERE id = NEW.id;
+      END;
+      CREATE TRIGGER incidents_stats_delete AFTER DELETE ON incidents BEGIN
+        DELETE FROM incidents_fts WHERE rowid = (SELECT key FROM incident_keys WHERE id = OLD.id);
+        DELETE FROM stats_facts WHERE key = (SELECT key FROM incident_keys WHERE id = OLD.id);
+        DELETE FROM stats_dirty WHERE key = (SELECT key FROM incident_keys WHERE id = OLD.id);
+        DELETE FROM incident_keys WHERE id = OLD.id;
+      END;
+      CREATE TRIGGER labels_stats_insert AFTER INSERT ON labels BEGIN
+        INSERT OR IGNORE INTO stats_dirty(key) SELECT key FROM incident_keys WHERE id = NEW.incident_id;
+      END;
+      CREATE TRIGGER labels_stats_update AFTER UPDATE ON labels BEGIN
+        INSERT OR IGNORE INTO stats_dirty(key) SELECT key FROM incident_keys WHERE id IN (OLD.incident_id, NEW.incident_id);
+      END;
+      CREATE TRIGGER labels_stats_delete AFTER DELETE ON labels BEGIN
+        INSERT OR IGNORE INTO stats_dirty(key) SELECT key FROM incident_keys WHERE id = OLD.incident_id;
+      END;
+    `,
+  },
 ];

@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import type { Io } from '../../core/io.js';
 import { registerVersion } from './version.js';
+import { registerStats } from './stats.js';
+import { registerTrend } from './trend.js';
+import { registerShow } from './show.js';
+import { registerSearch } from './search.js';
+import { registerExport } from './export.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
@@ -8,4 +13,9 @@ export type RegisterCommand = (program: Command, io: Io) => void;
 /** Every subcommand of `mutiny`, in the order `mutiny --help` lists them. One line per command module. */
 export const COMMANDS: RegisterCommand[] = [
   registerVersion,
+  registerStats,
+  registerTrend,
+  registerShow,
+  registerSearch,
+  registerExport,
 ];
