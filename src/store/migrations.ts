@@ -147,4 +147,64 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    name: 'campaigns: specs, planned runs, classified results, artefact paths',
+    sql: `
+      -- One row per campaign name; spec is a copy of the YAML it was (last) run with, so a result can always be
+      -- traced back to the definition that produced it.
+      CREATE TABLE campaigns (
+        name        TEXT PRIMARY KEY,
+        spec        TEXT NOT NULL,
+        spec_hash   TEXT NOT NULL,
+        results_dir TEXT NOT NULL,
+        status      TEXT NOT NULL,               -- planned | running | completed | interrupted | failed
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+      -- Every planned run: golden (fault-free) runs and injection experiments, with the stable id of the plan.
+      CREATE TABLE experiments (
+        campaign    TEXT NOT NULL REFERENCES campaigns(name) ON DELETE CASCADE,
+        id          TEXT NOT NULL,               -- g... golden, x... injection (hash of the definition)
+        idx         INTEGER NOT NULL,            -- run order
+        role        TEXT NOT NULL,               -- golden | injection
+        workload    TEXT NOT NULL,               -- deploy | scale | failover
+        target_kind TEXT,
+        field       TEXT,
+        fault_model TEXT,
+        variant     TEXT,
+        channel     TEXT,                        -- write | read | drop | at-rest
+        error_code  TEXT,                        -- SPEC.md error code of the injected field
+        definition  TEXT NOT NULL,               -- JSON of the planned run
+        PRIMARY KEY (campaign, id)
+      );
+      -- A result exists only for a run observed to the end of its window (written in one transaction).
+      CREATE TABLE results (
+        run_id        TEXT PRIMARY KEY,          -- <campaign>/<experiment id>
+        campaign      TEXT NOT NULL,
+        experiment_id TEXT NOT NULL,
+        status        TEXT NOT NULL,             -- completed | not-activated | stuck
+        failure       TEXT,                      -- SPEC.md failure code (NULL for golden runs)
+        failure_also  TEXT NOT NULL DEFAULT '[]',
+        client        TEXT,                      -- modeled SPEC.md client code
+        error_code    TEXT,
+        explanation   TEXT NOT NULL DEFAULT '[]',
+        metrics       TEXT NOT NULL DEFAULT '{}',
+        signals       TEXT NOT NULL,             -- the run as the classifier saw it (golden runs: the baseline)
+        injections    TEXT NOT NULL DEFAULT '[]',-- what was applied: channel, key, revision, field, before/after
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT NOT NULL,
+        duration_ms   INTEGER NOT NULL,
+        FOREIGN KEY (campaign, experiment_id) REFERENCES experiments(campaign, id) ON DELETE CASCADE
+      );
+      CREATE INDEX results_campaign ON results(campaign, failure, client);
+      -- Files kept beside a result in the campaign's results folder (observation series, injection log, logs).
+      CREATE TABLE result_artefacts (
+        run_id TEXT NOT NULL REFERENCES results(run_id) ON DELETE CASCADE,
+        kind   TEXT NOT NULL,                    -- observation | injection-log | component-log
+        path   TEXT NOT NULL,
+        PRIMARY KEY (run_id, kind, path)
+      );
+    `,
+  },
 ];
