@@ -6,6 +6,7 @@ import { registerTrend } from './trend.js';
 import { registerShow } from './show.js';
 import { registerSearch } from './search.js';
 import { registerExport } from './export.js';
+import { registerResults } from './results.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
@@ -18,4 +19,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerShow,
   registerSearch,
   registerExport,
+  registerResults,
 ];
