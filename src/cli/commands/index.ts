@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Io } from '../../core/io.js';
 import { registerVersion } from './version.js';
+import { registerProxy } from './proxy.js';
 import { registerStats } from './stats.js';
 import { registerTrend } from './trend.js';
 import { registerShow } from './show.js';
@@ -19,5 +20,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerShow,
   registerSearch,
   registerExport,
+  registerProxy,
   registerResults,
 ];
