@@ -86,6 +86,7 @@ export function refreshStatsFacts(db: Db, taxonomy: Taxonomy): RefreshSummary {
     VALUES (@key, @source, @day, @year, @quarter, @multi, @failure, @client, @fault, @component, @error)`);
   const clearDirty = db.prepare('DELETE FROM stats_dirty WHERE key BETWEEN ? AND ?');
 
+  const markCubeStale = db.prepare(`INSERT OR REPLACE INTO stats_meta(name, value) VALUES ('cube', 'stale')`);
   const unmapped = new Set<string>();
   let refreshed = 0;
   let after = -1;
@@ -110,10 +111,27 @@ export function refreshStatsFacts(db: Db, taxonomy: Taxonomy): RefreshSummary {
         insertFact.run({ key: incident.key, source: incident.source, ...datedPeriod(incident.published, incident.year), multi: incident.multi ? 1 : 0, ...encoded });
       }
       clearDirty.run(first, last);
+      markCubeStale.run();
       refreshed += incidents.length;
     })();
   }
+  if (refreshed > 0 || cubeIsStale(db)) rebuildCube(db);
   return { refreshed, unmappedValues: [...unmapped].sort() };
+}
+
+const CUBE_COLUMNS = 'source, day, year, quarter, multi_incident, failure, client, fault, component, error';
+
+function cubeIsStale(db: Db): boolean {
+  return db.prepare(`SELECT value FROM stats_meta WHERE name = 'cube'`).pluck().get() !== 'fresh';
+}
+
+/** Regroups stats_facts into stats_cube; the staleness mark makes an interrupted refresh redo it next time. */
+function rebuildCube(db: Db): void {
+  db.transaction(() => {
+    db.exec('DELETE FROM stats_cube');
+    db.exec(`INSERT INTO stats_cube(${CUBE_COLUMNS}, n) SELECT ${CUBE_COLUMNS}, count(*) FROM stats_facts GROUP BY ${CUBE_COLUMNS}`);
+    db.exec(`INSERT OR REPLACE INTO stats_meta(name, value) VALUES ('cube', 'fresh')`);
+  })();
 }
 
 function encodeEffectiveLabels(

@@ -92,13 +92,13 @@ export function parseDateBound(flag: string, text: string, end: 'start' | 'end')
   return year * 10_000 + (month ?? 12) * 100 + (day ?? 31);
 }
 
-/** A SQL condition over stats_facts and its parameters; column names come from code, values only as parameters. */
+/** A SQL condition over stats_facts or stats_cube (same columns) and its parameters; column names come from code, values only as parameters. */
 export interface SqlCondition {
   sql: string;
   params: (string | number)[];
 }
 
-/** Turns filters into a WHERE clause over stats_facts (aliased `f`). */
+/** Turns filters into a WHERE clause over stats_facts or stats_cube (aliased `f`). */
 export function filterCondition(filters: StatsFilters, codecs: Record<DimensionName, DimensionCodec>): SqlCondition {
   const clauses: string[] = [];
   const params: (string | number)[] = [];
@@ -136,7 +136,7 @@ export function filterCondition(filters: StatsFilters, codecs: Record<DimensionN
   return { sql: clauses.length > 0 ? clauses.join(' AND ') : '1', params };
 }
 
-/** stats_facts column of each groupable dimension (fixed identifiers, never user text). */
+/** stats_facts and stats_cube column of each groupable dimension (fixed identifiers, never user text). */
 export const FACT_COLUMN: Record<GroupDimension, string> = {
   failure: 'failure',
   client: 'client',

@@ -167,7 +167,7 @@ export function trend(ctx: StatsContext, dimension: GroupDimension, per: TrendPe
 export function countLeftOutReports(ctx: StatsContext, filters: StatsFilters): number {
   if (filters.includeMultiIncident) return 0;
   const condition = filterCondition({ ...filters, includeMultiIncident: true }, ctx.codecs);
-  return ctx.db.prepare(`SELECT count(*) FROM stats_facts f WHERE f.multi_incident = 1 AND ${condition.sql}`).pluck().get(...condition.params) as number;
+  return ctx.db.prepare(`SELECT coalesce(sum(f.n), 0) FROM stats_cube f WHERE f.multi_incident = 1 AND ${condition.sql}`).pluck().get(...condition.params) as number;
 }
 
 /** The notes printed under a statistic: what was counted, what was left out, how multi-valued counts add up. */
@@ -188,12 +188,12 @@ interface GroupRow {
   n: number;
 }
 
-/** One GROUP BY over stats_facts; multi-valued masks are expanded into codes afterwards, in decodeKey. */
+/** One GROUP BY over stats_cube; multi-valued masks are expanded into codes afterwards, in decodeKey. */
 function groupCounts(ctx: StatsContext, dimensions: GroupDimension[], filters: StatsFilters, extraColumns: string[]): GroupRow[] {
   const condition = filterCondition(filters, ctx.codecs);
   const columns = [...dimensions.map((d) => `f.${FACT_COLUMN[d]}`), ...extraColumns];
-  const sql = `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}, count(*) AS n
-    FROM stats_facts f WHERE ${condition.sql} GROUP BY ${columns.map((_, i) => `c${i}`).join(', ')}`;
+  const sql = `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}, sum(f.n) AS n
+    FROM stats_cube f WHERE ${condition.sql} GROUP BY ${columns.map((_, i) => `c${i}`).join(', ')}`;
   const rows = ctx.db.prepare(sql).raw().all(...condition.params) as (string | number | null)[][];
   return rows.map((row) => ({
     keys: row.slice(0, dimensions.length) as (string | number)[],
