@@ -1,5 +1,6 @@
 import { InvalidDataError } from '../core/errors.js';
 import { decodeMessage, type JsonObject } from './decode.js';
+import { ByteWriter, encodeMessage, writeScalar } from './encode.js';
 import { resourceTypeForKey } from './resources.js';
 import { messageForType, type MessageSchema } from './schema.js';
 import { WIRE_LEN, WireFormatError, parseFields, type WireField } from './wire.js';
@@ -120,4 +121,34 @@ export function decodeStoredValue(bytes: Uint8Array, key?: string): JsonObject {
   const schema = requireSchema(value, key);
   const raw = value.raw!;
   return { kind: value.kind, apiVersion: value.apiVersion, ...decodeMessage(bytes, raw.valueStart, raw.end, schema) };
+}
+
+/**
+ * Encodes an object (Kubernetes JSON shape) as the apiserver would store it: `k8s\0` + runtime.Unknown for kinds
+ * the schema has, compact JSON plus a newline (the custom-resource format) for the rest. kind and apiVersion come
+ * from the object, or from the key's resource type when the object lacks them.
+ */
+export function encodeStoredValue(object: JsonObject, key?: string): Uint8Array {
+  const type = key ? resourceTypeForKey(key) : undefined;
+  const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : type?.apiVersion;
+  const kind = typeof object.kind === 'string' ? object.kind : type?.kind;
+  if (!apiVersion || !kind) {
+    throw new InvalidDataError(`${key ?? 'input'}: the object has no apiVersion/kind; add them or pass --key with a /registry/... key`);
+  }
+  const schema = messageForType(apiVersion, kind);
+  if (!schema) return new TextEncoder().encode(`${JSON.stringify(object)}\n`);
+  const { apiVersion: _apiVersion, kind: _kind, ...body } = object;
+  const raw = encodeMessage(schema, body);
+  const envelope = new ByteWriter();
+  envelope.bytes(PROTOBUF_MAGIC);
+  envelope.lengthDelimited(1, (w) => {
+    writeScalar(w, 1, 'string', apiVersion, 'apiVersion');
+    writeScalar(w, 2, 'string', kind, 'kind');
+  });
+  envelope.tag(2, WIRE_LEN);
+  envelope.varint(raw.length);
+  envelope.bytes(raw);
+  writeScalar(envelope, 3, 'string', '', 'contentEncoding');
+  writeScalar(envelope, 4, 'string', '', 'contentType');
+  return envelope.finish();
 }

@@ -80,7 +80,8 @@ function main(): void {
 
   const objectMeta = root.lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta');
   if (!objectMeta.fieldsById[15]) objectMeta.add(new protobuf.Field('clusterName', 15, 'string', 'optional'));
-  goStructs.get('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta')?.set(15, { json: 'clusterName', omitempty: true, omitzero: false, inline: false, goKind: 'value' });
+  // Current apiservers no longer write field 15, so the encoder writes it only when the object has it ('pointer').
+  goStructs.get('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta')?.set(15, { json: 'clusterName', omitempty: true, omitzero: false, inline: false, goKind: 'pointer' });
 
   const visit = (ns: protobuf.NamespaceBase): void => {
     for (const nested of ns.nestedArray) {
