@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import type { Io } from '../../core/io.js';
 import { registerVersion } from './version.js';
+import { registerClassify } from './classify.js';
+import { registerExplain } from './explain.js';
+import { registerLabel } from './label.js';
+import { registerEval } from './eval.js';
 import { registerProxy } from './proxy.js';
 import { registerStats } from './stats.js';
 import { registerTrend } from './trend.js';
@@ -15,6 +19,7 @@ export type RegisterCommand = (program: Command, io: Io) => void;
 /** Every subcommand of `mutiny`, in the order `mutiny --help` lists them. One line per command module. */
 export const COMMANDS: RegisterCommand[] = [
   registerVersion,
+  registerClassify, registerExplain, registerLabel, registerEval,
   registerStats,
   registerTrend,
   registerShow,

@@ -1,0 +1,304 @@
+import { DIMENSIONS, UNKNOWN, type DimensionName } from '../core/taxonomy.js';
+import type { CompiledRules, Field, PhraseEntry } from './rules.js';
+import { findSections, matchesAt, tokenize, type Section, type Token } from './text.js';
+
+/** What the classifier reads of an incident: the row's text fields, its tags and (GitHub) labels. */
+export interface IncidentInput {
+  id: string;
+  title: string;
+  text?: string | null;
+  impact?: string | null;
+  /** k8s.af `involved` tags and similar free-text tags. */
+  tags?: readonly string[];
+  /** GitHub labels (sig/network, kind/bug, ...). */
+  labels?: readonly string[];
+}
+
+/** One text span that made a rule fire; offsets are UTF-16 offsets into that field of the incident row. */
+export interface Evidence {
+  rule: string;
+  field: Field;
+  section: string | null;
+  start: number;
+  end: number;
+  match: string;
+  weight: number;
+}
+
+/** The classifier's answer for one dimension. `values` is `['unknown']` when no code reached the threshold. */
+export interface DimensionResult {
+  values: string[];
+  /** Per value, in [0, 1]: how far the score cleared the threshold and how clearly it beat the other codes. */
+  confidence: Record<string, number>;
+  /** Per value, the spans that supported it (negated spans are dropped, hedged ones weigh less). */
+  evidence: Record<string, Evidence[]>;
+  /** Every code's score, for explain and tuning. */
+  scores: Record<string, number>;
+}
+
+/** The full answer for one incident: every SPEC dimension plus the other failure classes seen. */
+export interface Classification {
+  id: string;
+  classifierVersion: string;
+  dimensions: Record<DimensionName | 'failure_also', DimensionResult>;
+}
+
+interface Hit {
+  rule: number;
+  evidence: Evidence;
+}
+
+/**
+ * Classifies one incident with compiled rules. Pure: the same input and rules give the same output.
+ * Single-valued dimensions (failure, client) take the best-scoring code, near-ties going to the most severe;
+ * multi-valued ones keep every code above the threshold and close enough to the best.
+ */
+export function classifyIncident(incident: IncidentInput, rules: CompiledRules): Classification {
+  const hits: Hit[] = [];
+  const fieldWeights = rules.settings.fieldWeights;
+  const textFields: ['title' | 'impact' | 'text', string | null | undefined][] = [
+    ['title', incident.title],
+    ['impact', incident.impact],
+    ['text', incident.text],
+  ];
+  for (const [field, value] of textFields) {
+    if (!value) continue;
+    const sections = field === 'text' ? findSections(value, rules.sectionMatchers) : [];
+    const tokens = tokenize(value, sections, rules.aliases);
+    matchPhrases(rules, rules.phrases, field, value, tokens, sections, 0, fieldWeights[field], hits);
+    matchPatterns(rules, field, value, tokens, sections, fieldWeights[field], hits);
+  }
+  if (incident.tags && incident.tags.length > 0) matchTags(rules, incident.tags, hits);
+  if (incident.labels && incident.labels.length > 0) matchLabels(rules, incident.labels, hits);
+
+  const perCode = new Map<DimensionName, Map<string, Map<number, Evidence[]>>>();
+  for (const d of DIMENSIONS) perCode.set(d, new Map());
+  for (const hit of hits) {
+    const rule = rules.rules[hit.rule];
+    const codes = perCode.get(rule.dimension)!;
+    const byRule = codes.get(rule.code) ?? new Map<number, Evidence[]>();
+    codes.set(rule.code, byRule);
+    const list = byRule.get(hit.rule) ?? [];
+    list.push(hit.evidence);
+    byRule.set(hit.rule, list);
+  }
+
+  const dimensions = {} as Classification['dimensions'];
+  for (const dimension of DIMENSIONS) {
+    const scored = scoreCodes(perCode.get(dimension)!, rules.settings.repeatDecay);
+    const result = decide(dimension, scored, rules);
+    dimensions[dimension] = result.primary;
+    if (dimension === 'failure') dimensions.failure_also = result.also;
+  }
+  return { id: incident.id, classifierVersion: rules.version, dimensions };
+}
+
+function scoreCodes(codes: Map<string, Map<number, Evidence[]>>, decay: number): Map<string, { score: number; evidence: Evidence[] }> {
+  const out = new Map<string, { score: number; evidence: Evidence[] }>();
+  for (const [code, byRule] of codes) {
+    let score = 0;
+    const evidence: Evidence[] = [];
+    for (const list of byRule.values()) {
+      const weights = list.map((e) => e.weight).sort((a, b) => b - a);
+      let factor = 1;
+      for (const w of weights) {
+        score += w * factor;
+        factor *= decay;
+      }
+      evidence.push(...list);
+    }
+    evidence.sort((a, b) => b.weight - a.weight || a.start - b.start);
+    out.set(code, { score, evidence });
+  }
+  return out;
+}
+
+function decide(
+  dimension: DimensionName,
+  scored: Map<string, { score: number; evidence: Evidence[] }>,
+  rules: CompiledRules,
+): { primary: DimensionResult; also: DimensionResult } {
+  const threshold = rules.settings.thresholds[dimension];
+  const order = rules.taxonomy.dimensions[dimension].codes;
+  const scores: Record<string, number> = {};
+  for (const [code, s] of scored) scores[code] = round(s.score);
+  const passing = order.filter((c) => (scored.get(c)?.score ?? 0) >= threshold);
+  const total = [...scored.values()].reduce((sum, s) => sum + s.score, 0);
+  const confidenceOf = (code: string) => {
+    const s = scored.get(code)!.score;
+    return round((s / (s + threshold)) * Math.sqrt(s / total));
+  };
+  const result = (values: string[]): DimensionResult => {
+    if (values.length === 0) return { values: [UNKNOWN], confidence: { [UNKNOWN]: 0 }, evidence: { [UNKNOWN]: [] }, scores };
+    return {
+      values,
+      confidence: Object.fromEntries(values.map((v) => [v, confidenceOf(v)])),
+      evidence: Object.fromEntries(values.map((v) => [v, scored.get(v)!.evidence])),
+      scores,
+    };
+  };
+  const empty: DimensionResult = { values: [], confidence: {}, evidence: {}, scores: {} };
+  if (passing.length === 0) return { primary: result([]), also: empty };
+  const best = Math.max(...passing.map((c) => scored.get(c)!.score));
+  if (rules.taxonomy.dimensions[dimension].cardinality === 'single') {
+    // `order` is most severe first, so the first near-tie is the most severe of them.
+    const chosen = passing.find((c) => scored.get(c)!.score >= best * (1 - rules.settings.tieMargin))!;
+    const others = passing.filter((c) => c !== chosen);
+    const also = others.length > 0 ? { ...result(others), scores: {} } : empty;
+    return { primary: result([chosen]), also };
+  }
+  const kept = passing
+    .filter((c) => scored.get(c)!.score >= best * rules.settings.relativeCutoff)
+    .sort((a, b) => scored.get(b)!.score - scored.get(a)!.score);
+  return { primary: result(kept), also: empty };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function sectionOf(sections: readonly Section[], token: Token): string | null {
+  return token.section >= 0 ? sections[token.section].name : null;
+}
+
+/** Weight factor of a match at tokens [first, last]: 0 when negated, the hedging factor when hedged. */
+function contextFactor(rules: CompiledRules, tokens: readonly Token[], first: number, last: number): number {
+  const { negation, hedging } = rules.settings;
+  const sentence = tokens[first].sentence;
+  let factor = 1;
+  const lookback = Math.max(negation.window, hedging.window);
+  for (let k = first - 1; k >= 0 && k >= first - lookback; k--) {
+    const t = tokens[k];
+    if (t.sentence !== sentence) break;
+    const distance = first - k;
+    if (distance <= negation.window && rules.negationBefore.has(t.stem)) return 0;
+    if (distance <= hedging.window && rules.hedges.has(t.stem)) factor = hedging.factor;
+  }
+  for (let k = last + 1; k < tokens.length && k <= last + 1 + negation.window; k++) {
+    if (tokens[k].sentence !== sentence) break;
+    for (const cue of rules.negationAfter) if (matchesAt(tokens, k, cue)) return 0;
+  }
+  return factor;
+}
+
+function matchPhrases(
+  rules: CompiledRules,
+  index: Map<string, PhraseEntry[]>,
+  field: Field,
+  value: string,
+  tokens: readonly Token[],
+  sections: readonly Section[],
+  offsetBase: number,
+  fieldWeight: number,
+  hits: Hit[],
+): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const candidates = index.get(tokens[i].stem);
+    if (!candidates) continue;
+    for (const entry of candidates) {
+      const rule = rules.rules[entry.rule];
+      if (index !== rules.tagPhrases && rule.fields && !rule.fields.has(field)) continue;
+      if (!matchesAt(tokens, i, entry.stems)) continue;
+      const last = i + entry.stems.length - 1;
+      const factor = contextFactor(rules, tokens, i, last);
+      if (factor === 0) continue;
+      const section = sectionOf(sections, tokens[i]);
+      const sectionWeight = section ? rules.sectionWeights.get(section)![rule.dimension] : 1;
+      const weight = rule.weight * fieldWeight * sectionWeight * factor;
+      if (weight <= 0) continue;
+      const start = tokens[i].start;
+      const end = tokens[last].end;
+      hits.push({
+        rule: entry.rule,
+        evidence: { rule: rule.name, field, section, start: start + offsetBase, end: end + offsetBase, match: value.slice(start, end), weight: round(weight) },
+      });
+    }
+  }
+}
+
+function matchPatterns(
+  rules: CompiledRules,
+  field: Field,
+  value: string,
+  tokens: readonly Token[],
+  sections: readonly Section[],
+  fieldWeight: number,
+  hits: Hit[],
+): void {
+  for (const { re, rule: index } of rules.patterns) {
+    const rule = rules.rules[index];
+    if (rule.fields && !rule.fields.has(field)) continue;
+    re.lastIndex = 0;
+    for (let m = re.exec(value); m !== null; m = re.exec(value)) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      const start = m.index;
+      const end = start + m[0].length;
+      const first = firstTokenAtOrAfter(tokens, start);
+      let factor = 1;
+      let section: string | null = null;
+      if (first < tokens.length && tokens[first].start < end) {
+        let last = first;
+        while (last + 1 < tokens.length && tokens[last + 1].start < end) last++;
+        factor = contextFactor(rules, tokens, first, last);
+        section = sectionOf(sections, tokens[first]);
+      }
+      if (factor === 0) continue;
+      const sectionWeight = section ? rules.sectionWeights.get(section)![rule.dimension] : 1;
+      const weight = rule.weight * fieldWeight * sectionWeight * factor;
+      if (weight <= 0) continue;
+      hits.push({ rule: index, evidence: { rule: rule.name, field, section, start, end, match: m[0], weight: round(weight) } });
+    }
+  }
+}
+
+function firstTokenAtOrAfter(tokens: readonly Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].end <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Offsets of each element's content inside JSON.stringify(list), which is how the row stores the list. */
+function listOffsets(list: readonly string[]): number[] {
+  const offsets: number[] = [];
+  let at = 1;
+  for (const item of list) {
+    offsets.push(at + 1);
+    at += JSON.stringify(item).length + 1;
+  }
+  return offsets;
+}
+
+function matchTags(rules: CompiledRules, tags: readonly string[], hits: Hit[]): void {
+  const offsets = listOffsets(tags);
+  const weight = rules.settings.fieldWeights.tags;
+  tags.forEach((tag, i) => {
+    const tokens = tokenize(tag, [], rules.aliases);
+    if (tokens.length === 0) return;
+    // Tags carry no sentences; a tag never negates another, so each is matched on its own.
+    matchPhrases(rules, rules.phrases, 'tags', tag, tokens, [], offsets[i], weight, hits);
+    matchPhrases(rules, rules.tagPhrases, 'tags', tag, tokens, [], offsets[i], weight, hits);
+  });
+}
+
+function matchLabels(rules: CompiledRules, labels: readonly string[], hits: Hit[]): void {
+  const offsets = listOffsets(labels);
+  const fieldWeight = rules.settings.fieldWeights.labels;
+  labels.forEach((label, i) => {
+    for (const index of rules.labels.get(label.toLowerCase()) ?? []) {
+      const rule = rules.rules[index];
+      const weight = round(rule.weight * fieldWeight);
+      hits.push({
+        rule: index,
+        evidence: { rule: rule.name, field: 'labels', section: null, start: offsets[i], end: offsets[i] + label.length, match: label, weight },
+      });
+    }
+  });
+}

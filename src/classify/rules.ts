@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { InvalidDataError } from '../core/errors.js';
+import { DIMENSIONS, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
+import { phraseStems, type AliasIndex, type SectionMatcher } from './text.js';
+
+/** The fields of an incident row that rules read; evidence names one of them. */
+export type Field = 'title' | 'impact' | 'text' | 'tags' | 'labels';
+export const FIELDS: readonly Field[] = ['title', 'impact', 'text', 'tags', 'labels'];
+
+/** Bumped when the matching or scoring code changes meaning, so the classifier version changes with it. */
+const ALGORITHM_REVISION = '1';
+
+const FieldSchema = z.enum(['title', 'impact', 'text', 'tags', 'labels']);
+const DimensionSchema = z.enum(['failure', 'client', 'fault', 'component', 'error']);
+const Meta = z.strictObject({ name: z.string().min(1), description: z.string().optional() });
+const DimensionWeights = z.partialRecord(z.union([DimensionSchema, z.literal('default')]), z.number().min(0));
+
+const SettingsSchema = z.strictObject({
+  apiVersion: z.literal('mutiny/v1alpha1'),
+  kind: z.literal('ClassifierSettings'),
+  metadata: Meta,
+  fieldWeights: z.strictObject({ title: z.number(), impact: z.number(), text: z.number(), tags: z.number(), labels: z.number() }),
+  sections: z.array(z.strictObject({ name: z.string().min(1), headings: z.array(z.string().min(1)).min(1), weights: DimensionWeights })),
+  negation: z.strictObject({ before: z.array(z.string().min(1)), after: z.array(z.string().min(1)), window: z.int().min(1).max(10) }),
+  hedging: z.strictObject({ cues: z.array(z.string().min(1)), window: z.int().min(1).max(10), factor: z.number().min(0).max(1) }),
+  thresholds: z.strictObject({ failure: z.number(), client: z.number(), fault: z.number(), component: z.number(), error: z.number() }),
+  /** Multi-valued dimensions keep codes scoring at least this fraction of the best code. */
+  relativeCutoff: z.number().min(0).max(1),
+  /** Single-valued dimensions treat codes within this fraction of the best as tied (severity breaks the tie). */
+  tieMargin: z.number().min(0).max(1),
+  /** Each further match of the same rule counts this fraction of the previous one. */
+  repeatDecay: z.number().min(0).max(1),
+});
+
+const AliasesSchema = z.strictObject({
+  apiVersion: z.literal('mutiny/v1alpha1'),
+  kind: z.literal('Aliases'),
+  metadata: Meta,
+  aliases: z.array(z.strictObject({ term: z.string().regex(/^[a-z0-9]+$/, 'a single lowercase word'), variants: z.array(z.string().min(1)).min(1) })),
+});
+
+const RuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'kebab-case'),
+  code: z.string().min(1),
+  weight: z.number().positive().default(1),
+  /** Word sequences, matched on Porter stems after alias rewriting, within one sentence. */
+  phrases: z.array(z.string().min(1)).default([]),
+  /** Case-insensitive regular expressions over the raw field text. */
+  patterns: z.array(z.string().min(1)).default([]),
+  /** Exact GitHub labels (case-insensitive). */
+  labels: z.array(z.string().min(1)).default([]),
+  /** Phrases matched only inside k8s.af `involved` tags. */
+  tags: z.array(z.string().min(1)).default([]),
+  /** Restricts phrases and patterns to these fields. */
+  fields: z.array(FieldSchema).optional(),
+});
+
+const RulesSchema = z.strictObject({
+  apiVersion: z.literal('mutiny/v1alpha1'),
+  kind: z.literal('ClassifierRules'),
+  metadata: Meta,
+  dimension: DimensionSchema,
+  rules: z.array(RuleSchema).min(1),
+});
+
+export type ClassifierSettings = z.infer<typeof SettingsSchema>;
+export type RuleSpec = z.infer<typeof RuleSchema>;
+
+/** A rule file's text and the path errors should name. */
+export interface RuleFile {
+  path: string;
+  text: string;
+}
+
+/** One rule after validation, with where it was written (for explain and errors). */
+export interface CompiledRule {
+  name: string;
+  dimension: DimensionName;
+  code: string;
+  weight: number;
+  fields: ReadonlySet<Field> | undefined;
+  file: string;
+  line: number;
+}
+
+/** A phrase entry of the phrase index: the stems after the first, and the rule it belongs to. */
+export interface PhraseEntry {
+  stems: string[];
+  rule: number;
+}
+
+/** Rules compiled once for many incidents: phrase tries keyed by first stem, regexes, label lookups. */
+export interface CompiledRules {
+  /** `rules-<12 hex>`: changes whenever a rule file or the scoring code changes. */
+  version: string;
+  taxonomy: Taxonomy;
+  settings: ClassifierSettings;
+  rules: CompiledRule[];
+  phrases: Map<string, PhraseEntry[]>;
+  tagPhrases: Map<string, PhraseEntry[]>;
+  patterns: { re: RegExp; rule: number }[];
+  labels: Map<string, number[]>;
+  aliases: AliasIndex;
+  sectionMatchers: SectionMatcher[];
+  /** Per section name, the weight for each dimension. */
+  sectionWeights: Map<string, Record<DimensionName, number>>;
+  negationBefore: Set<string>;
+  negationAfter: string[][];
+  hedges: Set<string>;
+}
+
+interface Located<T> {
+  file: string;
+  data: T;
+  doc: Document;
+  lines: LineCounter;
+}
+
+/** Line (1-based) of the YAML node at `path`, or of its nearest existing ancestor. */
+function lineAt(doc: Document, lines: LineCounter, path: (string | number)[]): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+function parseFile(file: RuleFile): Located<unknown> & { kind: string } {
+  const lines = new LineCounter();
+  const doc = parseDocument(file.text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0].line ?? 1;
+    throw new InvalidDataError(`${file.path}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`);
+  }
+  const data = doc.toJS() as unknown;
+  const kind = (data as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== 'string' || !['ClassifierSettings', 'Aliases', 'ClassifierRules'].includes(kind)) {
+    throw new InvalidDataError(
+      `${file.path}:${lineAt(doc, lines, ['kind'])}: kind: unknown kind ${JSON.stringify(kind)}; use ClassifierSettings, Aliases or ClassifierRules`,
+    );
+  }
+  return { file: file.path, data, doc, lines, kind };
+}
+
+function validate<S extends z.ZodType>(schema: S, parsed: Located<unknown>): Located<z.infer<S>> {
+  const result = schema.safeParse(parsed.data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue.path as (string | number)[];
+    throw new InvalidDataError(`${parsed.file}:${lineAt(parsed.doc, parsed.lines, path)}: ${path.join('.')}: ${issue.message}`);
+  }
+  return { ...parsed, data: result.data };
+}
+
+/**
+ * Validates and compiles the classifier's rule files (settings, aliases, per-dimension rules) against the
+ * taxonomy. Every error names the file and line: YAML syntax, schema, unknown code, bad regex, duplicate rule.
+ */
+export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): CompiledRules {
+  const parsed = [...files].sort((a, b) => a.path.localeCompare(b.path)).map(parseFile);
+  const settingsFiles = parsed.filter((p) => p.kind === 'ClassifierSettings');
+  if (settingsFiles.length !== 1) {
+    const names = settingsFiles.map((p) => p.file).join(', ') || 'none';
+    throw new InvalidDataError(`classifier rules need exactly one ClassifierSettings file (found: ${names})`);
+  }
+  const settings = validate(SettingsSchema, settingsFiles[0]).data;
+
+  const aliases: AliasIndex = new Map();
+  const aliasOwner = new Map<string, { where: string; term: string; variant: string }>();
+  for (const p of parsed.filter((x) => x.kind === 'Aliases')) {
+    const located = validate(AliasesSchema, p);
+    located.data.aliases.forEach((alias, i) => {
+      alias.variants.forEach((variant, j) => {
+        const stems = phraseStems(variant);
+        const key = stems.join(' ');
+        const where = `${p.file}:${lineAt(p.doc, p.lines, ['aliases', i, 'variants', j])}`;
+        if (stems.length === 0) throw new InvalidDataError(`${where}: aliases.${i}.variants.${j}: "${variant}" has no words`);
+        const previous = aliasOwner.get(key);
+        // Spellings that tokenize alike ("api server", "api-server") for the same term are harmless.
+        if (previous && previous.term === alias.term && previous.variant !== variant.toLowerCase()) return;
+        if (previous) throw new InvalidDataError(`${where}: duplicate alias "${variant}" (already at ${previous.where}); keep one`);
+        aliasOwner.set(key, { where, term: alias.term, variant: variant.toLowerCase() });
+        const list = aliases.get(stems[0]) ?? [];
+        list.push({ stems, canonical: alias.term });
+        aliases.set(stems[0], list);
+      });
+    });
+  }
+  for (const list of aliases.values()) list.sort((a, b) => b.stems.length - a.stems.length);
+  // Rule phrases go through the same alias rewriting as text, so "API server" in a rule means apiserver.
+  const normalize = (stems: string[]): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < stems.length; i++) {
+      const hit = aliases.get(stems[i])?.find((a) => a.stems.every((s, k) => stems[i + k] === s));
+      if (hit) {
+        out.push(hit.canonical);
+        i += hit.stems.length - 1;
+      } else out.push(stems[i]);
+    }
+    return out;
+  };
+
+  const compiled: CompiledRules = {
+    version: rulesVersion(files),
+    taxonomy,
+    settings,
+    rules: [],
+    phrases: new Map(),
+    tagPhrases: new Map(),
+    patterns: [],
+    labels: new Map(),
+    aliases,
+    sectionMatchers: settings.sections.map((s) => ({ name: s.name, headings: s.headings.map((h) => h.toLowerCase()) })),
+    sectionWeights: new Map(
+      settings.sections.map((s) => [
+        s.name,
+        Object.fromEntries(DIMENSIONS.map((d) => [d, s.weights[d] ?? s.weights.default ?? 1])) as Record<DimensionName, number>,
+      ]),
+    ),
+    negationBefore: new Set(settings.negation.before.flatMap((c) => phraseStems(c))),
+    negationAfter: settings.negation.after.map((c) => normalize(phraseStems(c))),
+    hedges: new Set(settings.hedging.cues.flatMap((c) => phraseStems(c))),
+  };
+
+  const ruleNames = new Map<string, string>();
+  const addPhrase = (index: Map<string, PhraseEntry[]>, stems: string[], rule: number) => {
+    const list = index.get(stems[0]) ?? [];
+    list.push({ stems, rule });
+    index.set(stems[0], list);
+  };
+  for (const p of parsed.filter((x) => x.kind === 'ClassifierRules')) {
+    const located = validate(RulesSchema, p);
+    const dimension = located.data.dimension;
+    const codes = taxonomy.dimensions[dimension].codes;
+    located.data.rules.forEach((spec, i) => {
+      const at = (...path: (string | number)[]) => `${p.file}:${lineAt(p.doc, p.lines, ['rules', i, ...path])}`;
+      if (!codes.includes(spec.code)) {
+        throw new InvalidDataError(`${at('code')}: rules.${i}.code: unknown ${dimension} code "${spec.code}"; valid: ${codes.join(', ')}`);
+      }
+      const previous = ruleNames.get(spec.name);
+      if (previous) throw new InvalidDataError(`${at('name')}: duplicate rule "${spec.name}" (already at ${previous}); rename one`);
+      ruleNames.set(spec.name, at('name'));
+      const index = compiled.rules.length;
+      compiled.rules.push({
+        name: spec.name,
+        dimension,
+        code: spec.code,
+        weight: spec.weight,
+        fields: spec.fields ? new Set(spec.fields) : undefined,
+        file: p.file,
+        line: lineAt(p.doc, p.lines, ['rules', i, 'name']),
+      });
+      const seen = new Set<string>();
+      const once = (kind: string, value: string, j: number) => {
+        const key = `${kind}:${value.toLowerCase()}`;
+        if (seen.has(key)) throw new InvalidDataError(`${at(kind, j)}: rule "${spec.name}" lists ${kind.slice(0, -1)} "${value}" twice`);
+        seen.add(key);
+      };
+      spec.phrases.forEach((phrase, j) => {
+        once('phrases', phrase, j);
+        const stems = normalize(phraseStems(phrase));
+        if (stems.length === 0) throw new InvalidDataError(`${at('phrases', j)}: phrase "${phrase}" has no words`);
+        addPhrase(compiled.phrases, stems, index);
+      });
+      spec.tags.forEach((tag, j) => {
+        once('tags', tag, j);
+        const stems = normalize(phraseStems(tag));
+        if (stems.length === 0) throw new InvalidDataError(`${at('tags', j)}: tag "${tag}" has no words`);
+        addPhrase(compiled.tagPhrases, stems, index);
+      });
+      spec.patterns.forEach((pattern, j) => {
+        once('patterns', pattern, j);
+        let re: RegExp;
+        try {
+          re = new RegExp(pattern, 'giu');
+        } catch (cause) {
+          throw new InvalidDataError(`${at('patterns', j)}: bad regular expression /${pattern}/: ${(cause as Error).message}`, { cause });
+        }
+        if (re.test('')) throw new InvalidDataError(`${at('patterns', j)}: regular expression /${pattern}/ matches the empty string`);
+        compiled.patterns.push({ re, rule: index });
+      });
+      spec.labels.forEach((label, j) => {
+        once('labels', label, j);
+        const key = label.toLowerCase();
+        compiled.labels.set(key, [...(compiled.labels.get(key) ?? []), index]);
+      });
+    });
+  }
+  return compiled;
+}
+
+/** `rules-<sha256 prefix>` of the rule files' names and bytes and the scoring code's revision. */
+export function rulesVersion(files: readonly RuleFile[]): string {
+  const hash = createHash('sha256').update(`algorithm ${ALGORITHM_REVISION}\n`);
+  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+    hash.update(`${f.path.split(/[\\/]/).pop()}\n${f.text}\n`);
+  }
+  return `rules-${hash.digest('hex').slice(0, 12)}`;
+}
