@@ -111,7 +111,7 @@ function writeMessage(writer: ByteWriter, schema: MessageSchema, object: JsonObj
       if (!Array.isArray(value)) throw new InvalidDataError(`${fieldPath}: expected a list, got ${JSON.stringify(value)}`);
       value.forEach((element, index) => writeSingular(writer, field, element, `${fieldPath}[${index}]`));
     } else if (value === undefined || value === null) {
-      if (field.goKind === 'value') writeZero(writer, field, fieldPath);
+      if (field.goKind === 'value' && !field.removed) writeZero(writer, field, fieldPath);
     } else {
       writeSingular(writer, field, value, fieldPath);
     }

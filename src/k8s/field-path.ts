@@ -280,8 +280,8 @@ function zeroOf(field: FieldSchema): unknown {
 
 /** A synthetic message schema for a map field's entries (key = 1, value = 2). */
 export function mapEntrySchema(field: FieldSchema): MessageSchema {
-  const keyField: FieldSchema = { ...field, number: 1, protoName: 'key', jsonName: 'key', mapKey: undefined, repeated: false, scalar: field.mapKey, messageName: undefined, goKind: 'value', omitempty: false, omitzero: false, inline: false };
-  const valueField: FieldSchema = { ...field, number: 2, protoName: 'value', jsonName: 'value', mapKey: undefined, repeated: false, goKind: 'value', omitempty: false, omitzero: false, inline: false };
+  const keyField: FieldSchema = { ...field, number: 1, protoName: 'key', jsonName: 'key', mapKey: undefined, repeated: false, scalar: field.mapKey, messageName: undefined, goKind: 'value', omitempty: false, omitzero: false, removed: false, inline: false };
+  const valueField: FieldSchema = { ...field, number: 2, protoName: 'value', jsonName: 'value', mapKey: undefined, repeated: false, goKind: 'value', omitempty: false, omitzero: false, removed: false, inline: false };
   return {
     name: `${field.protoName}Entry`,
     shortName: `${field.protoName}Entry`,

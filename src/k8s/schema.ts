@@ -38,6 +38,8 @@ export interface FieldSchema {
   /** Go 1.24 `omitzero`: the zero value (including a zero Time, rendered null) is left out. */
   omitzero: boolean;
   goKind: GoKind;
+  /** Removed from current Kubernetes (ObjectMeta.clusterName): decoded when present, encoded only when set. */
+  removed: boolean;
   repeated: boolean;
   /** Set for scalar fields and scalar map values. */
   scalar?: ScalarType;
@@ -107,7 +109,7 @@ export function message(fullName: string): MessageSchema {
 }
 
 function compileField(field: protobuf.Field): FieldSchema {
-  const options = (field.options ?? {}) as { json?: string; inline?: boolean; omitempty?: boolean; omitzero?: boolean; goKind?: GoKind };
+  const options = (field.options ?? {}) as { json?: string; inline?: boolean; omitempty?: boolean; omitzero?: boolean; removed?: boolean; goKind?: GoKind };
   field.resolve();
   const resolved = field.resolvedType;
   const isMap = field instanceof protobuf.MapField;
@@ -118,6 +120,7 @@ function compileField(field: protobuf.Field): FieldSchema {
     inline: options.inline === true,
     omitempty: options.omitempty ?? !options.goKind,
     omitzero: options.omitzero === true,
+    removed: options.removed === true,
     goKind: options.goKind ?? (isMap ? 'map' : field.repeated ? 'slice' : 'value'),
     repeated: field.repeated && !isMap,
   };

@@ -19,6 +19,8 @@ interface GoField {
   omitzero: boolean;
   inline: boolean;
   goKind: 'pointer' | 'slice' | 'map' | 'value';
+  /** Gone from current Go structs: current apiservers never write it, old values may carry it. */
+  removed?: boolean;
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -80,8 +82,7 @@ function main(): void {
 
   const objectMeta = root.lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta');
   if (!objectMeta.fieldsById[15]) objectMeta.add(new protobuf.Field('clusterName', 15, 'string', 'optional'));
-  // Current apiservers no longer write field 15, so the encoder writes it only when the object has it ('pointer').
-  goStructs.get('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta')?.set(15, { json: 'clusterName', omitempty: true, omitzero: false, inline: false, goKind: 'pointer' });
+  goStructs.get('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta')?.set(15, { json: 'clusterName', omitempty: true, omitzero: false, inline: false, goKind: 'value', removed: true });
 
   const visit = (ns: protobuf.NamespaceBase): void => {
     for (const nested of ns.nestedArray) {
@@ -95,6 +96,7 @@ function main(): void {
           else if (info.json !== field.name) options.json = info.json;
           if (info.omitempty) options.omitempty = true;
           if (info.omitzero) options.omitzero = true;
+          if (info.removed) options.removed = true;
           field.options = options;
         }
       }
