@@ -1,3 +1,4 @@
+import { parseStoredValue } from '../../k8s/value.js';
 import { readBytesField, readVarintField } from './wire.js';
 
 // Field numbers of the etcd v3 messages the proxy reads or rewrites (etcd api/mvccpb/kv.proto and
@@ -84,27 +85,14 @@ export function parseRegistryKey(key: string): RegistryKey {
   return { name: rest[rest.length - 1], namespace: rest.length >= 2 ? rest[rest.length - 2] : undefined };
 }
 
-const PROTOBUF_MAGIC = Buffer.from('k8s\0', 'latin1');
-const UnknownField = { typeMeta: 1 } as const;
-const TypeMetaField = { kind: 2 } as const;
-
 /**
- * The `kind` of a stored Kubernetes value: from the TypeMeta of a protobuf envelope (`k8s\0` + runtime.Unknown)
- * or the `kind` of a JSON value (custom resources). Undefined for encrypted or unrecognised values.
+ * The `kind` of a stored Kubernetes value (the protobuf envelope's TypeMeta, or a JSON value's `kind`, else the
+ * key's resource type). Undefined for encrypted or unrecognised values.
  */
-export function kindOfValue(value: Uint8Array): string | undefined {
-  const buffer = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+export function kindOfValue(value: Uint8Array, key: string): string | undefined {
   try {
-    if (buffer.subarray(0, 4).equals(PROTOBUF_MAGIC)) {
-      const typeMeta = readBytesField(buffer.subarray(4), UnknownField.typeMeta);
-      return typeMeta ? readBytesField(typeMeta, TypeMetaField.kind)?.toString('utf8') : undefined;
-    }
-    if (buffer[0] === 0x7b /* { */) {
-      const kind = (JSON.parse(buffer.toString('utf8')) as { kind?: unknown }).kind;
-      return typeof kind === 'string' ? kind : undefined;
-    }
+    return parseStoredValue(value, key).kind || undefined;
   } catch {
     return undefined;
   }
-  return undefined;
 }

@@ -177,7 +177,7 @@ class ArmedInjection {
       if (this.namespacePattern && !(where.namespace !== undefined && this.namespacePattern.test(where.namespace))) return false;
       if (this.namePattern && !(where.name !== undefined && this.namePattern.test(where.name))) return false;
     }
-    if (match.kind !== undefined && kindOfValue(occurrence.value) !== match.kind) return false;
+    if (match.kind !== undefined && kindOfValue(occurrence.value, occurrence.key) !== match.kind) return false;
     return true;
   }
 

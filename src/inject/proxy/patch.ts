@@ -17,9 +17,9 @@ import {
 } from './etcd-messages.js';
 import type { Injector, InjectionLogEntry } from './injection.js';
 import {
+  countField,
   encodeBytesField,
   encodeVarintField,
-  fieldSpans,
   mapBytesField,
   readBytesField,
   readVarintField,
@@ -123,10 +123,6 @@ function deletionEvent(kv: Buffer): Buffer {
   return Buffer.concat([encodeVarintField(EventField.type, EVENT_DELETE), encodeBytesField(EventField.kv, tombstone), encodeBytesField(EventField.prevKv, kv)]);
 }
 
-function eventCount(response: Buffer): number {
-  return fieldSpans(response).filter((span) => span.field === WatchResponseField.events).length;
-}
-
 /**
  * WatchResponse: the read channel alters event values (for a DELETE, its prev_kv) or turns a PUT into a DELETE;
  * the drop channel loses events. A response left without events is dropped whole (null): forwarded, it would
@@ -157,6 +153,6 @@ export function patchWatchResponse(injector: Injector, response: Buffer): Buffer
         return isDelete ? undefined : deletionEvent(kv);
     }
   });
-  if (removed > 0 && eventCount(patched) === 0) return null;
+  if (removed > 0 && countField(patched, WatchResponseField.events) === 0) return null;
   return patched;
 }
