@@ -104,7 +104,7 @@ export function planCampaign(
         return found;
       });
     }
-    return [{ kind: t.kind, namePrefix: t.namePrefix, fields: [...new Set(fields)] }];
+    return [{ kind: t.kind, namePrefix: t.namePrefix, fields: [...new Set(fields)], faults: t.faults ?? spec.faults ?? [] }];
   });
 
   const skippedPairs: string[] = [];
@@ -112,7 +112,7 @@ export function planCampaign(
   const seen = new Set<string>();
   for (const workload of spec.workloads) {
     for (const target of targets) {
-      for (const fault of spec.faults) {
+      for (const fault of target.faults) {
         const channels = spec.channels.filter((c) => CHANNELS_FOR_MODEL[fault.model].includes(c));
         for (const c of spec.channels) {
           const pair = `${fault.model}/${c}`;

@@ -41,6 +41,14 @@ const WorkloadSchema = z.strictObject({
   timeoutSeconds: z.number().positive().max(3600).default(60),
 });
 
+const FaultSchema = z.strictObject({
+  model: z.enum(FAULT_MODELS),
+  /** set: the value kinds to write (zero, minus-one, max-int32, off-by-one, empty, flip, ...). */
+  variants: z.array(z.string().min(1)).min(1).optional(),
+  /** bitflip: how many seeded bit positions to try per field (each is one experiment). */
+  samples: z.number().int().min(1).max(1000).default(1),
+});
+
 const TargetSchema = z.strictObject({
   /** Kubernetes kind as written in manifests (Deployment, ReplicaSet, Pod, Service, Endpoints, EndpointSlice, Node). */
   kind: z.string().min(1),
@@ -50,14 +58,8 @@ const TargetSchema = z.strictObject({
   errorCodes: z.array(z.string().min(1)).min(1).optional(),
   /** Only objects whose name starts with this prefix. */
   namePrefix: z.string().min(1).optional(),
-});
-
-const FaultSchema = z.strictObject({
-  model: z.enum(FAULT_MODELS),
-  /** set: the value kinds to write (zero, minus-one, max-int32, off-by-one, empty, flip, ...). */
-  variants: z.array(z.string().min(1)).min(1).optional(),
-  /** bitflip: how many seeded bit positions to try per field (each is one experiment). */
-  samples: z.number().int().min(1).max(1000).default(1),
+  /** Fault models for this target only, instead of spec.faults (e.g. set variants that fit this field's type). */
+  faults: z.array(FaultSchema).min(1).optional(),
 });
 
 const TriggerSchema = z.strictObject({
@@ -80,7 +82,8 @@ const CampaignSchema = z.strictObject({
     seed: z.number().int().min(0).default(1),
     workloads: z.array(WorkloadSchema).min(1),
     targets: z.array(TargetSchema).min(1),
-    faults: z.array(FaultSchema).min(1),
+    /** Fault models applied to every target without its own `faults`. */
+    faults: z.array(FaultSchema).min(1).optional(),
     channels: z.array(z.enum(CHANNELS)).min(1),
     triggers: z.array(TriggerSchema).min(1).default([{ nth: 1, delayMs: 0 }]),
     repetitions: z.number().int().min(1).max(1000).default(1),
@@ -97,7 +100,7 @@ const CampaignSchema = z.strictObject({
 export type Campaign = z.infer<typeof CampaignSchema>;
 export type CampaignWorkload = Campaign['spec']['workloads'][number];
 export type CampaignTarget = Campaign['spec']['targets'][number];
-export type CampaignFault = Campaign['spec']['faults'][number];
+export type CampaignFault = z.infer<typeof FaultSchema>;
 export type CampaignTrigger = Campaign['spec']['triggers'][number];
 
 /** The JSON Schema of a campaign file, for editors. */
@@ -179,18 +182,22 @@ function checkCampaign(campaign: Campaign, locate: (path: readonly PropertyKey[]
     }
     if (w.kind !== 'scale' && w.scaleTo !== undefined) fail(['spec', 'workloads', i, 'scaleTo'], 'only the scale workload takes scaleTo; remove it');
   });
-  spec.faults.forEach((f, i) => {
-    if (f.variants && f.model !== 'set') fail(['spec', 'faults', i, 'variants'], `only the set model takes variants (this is ${f.model}); remove them`);
-    if (f.model === 'set' && !f.variants) fail(['spec', 'faults', i], 'the set model needs variants, e.g. [zero, max-int32, off-by-one]');
-    const usable = CHANNELS_FOR_MODEL[f.model].filter((c) => spec.channels.includes(c));
-    if (usable.length === 0) {
-      fail(['spec', 'faults', i, 'model'], `${f.model} needs one of the channels ${CHANNELS_FOR_MODEL[f.model].join(', ')}; add it to spec.channels`);
-    }
-  });
-  const fieldModels = spec.faults.some((f) => FIELD_MODELS.includes(f.model));
+  const checkFaults = (faults: CampaignFault[], at: PropertyKey[]) =>
+    faults.forEach((f, i) => {
+      if (f.variants && f.model !== 'set') fail([...at, i, 'variants'], `only the set model takes variants (this is ${f.model}); remove them`);
+      if (f.model === 'set' && !f.variants) fail([...at, i], 'the set model needs variants, e.g. [zero, max-int32, off-by-one]');
+      const usable = CHANNELS_FOR_MODEL[f.model].filter((c) => spec.channels.includes(c));
+      if (usable.length === 0) {
+        fail([...at, i, 'model'], `${f.model} needs one of the channels ${CHANNELS_FOR_MODEL[f.model].join(', ')}; add it to spec.channels`);
+      }
+    });
+  if (spec.faults) checkFaults(spec.faults, ['spec', 'faults']);
   spec.targets.forEach((t, i) => {
+    if (t.faults) checkFaults(t.faults, ['spec', 'targets', i, 'faults']);
+    const faults = t.faults ?? spec.faults;
+    if (!faults) fail(['spec', 'targets', i], 'no fault models: add spec.faults, or faults to this target');
     if (t.fields && t.errorCodes) fail(['spec', 'targets', i, 'errorCodes'], 'give either fields or errorCodes, not both');
-    if (fieldModels && !t.fields && !t.errorCodes) {
+    if (faults!.some((f) => FIELD_MODELS.includes(f.model)) && !t.fields && !t.errorCodes) {
       fail(['spec', 'targets', i], 'bitflip and set alter one field: add fields (e.g. [spec.replicas]) or errorCodes');
     }
   });

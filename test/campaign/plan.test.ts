@@ -126,4 +126,29 @@ describe('planCampaign', () => {
     const typo = parseCampaign(base.replace('kind: ReplicaSet', 'kind: replicaset'), 't.yaml');
     expect(() => planCampaign(typo.campaign, catalog, typo.locate)).toThrow('t.yaml:15:13: spec.targets[1].kind: unknown kind "replicaset"; did you mean ReplicaSet?');
   });
+
+  it('takes per-target fault lists instead of spec.faults', () => {
+    const text = `apiVersion: mutiny.dev/v1alpha1
+kind: Campaign
+metadata: { name: per-target }
+spec:
+  workloads: [{ kind: deploy }, { kind: failover }]
+  targets:
+    - { kind: Deployment, fields: [spec.replicas], faults: [{ model: set, variants: [off-by-one] }] }
+    - { kind: ReplicaSet, fields: ["metadata.ownerReferences[0].uid"], faults: [{ model: bitflip }] }
+    - { kind: Service, faults: [{ model: drop }] }
+  channels: [write, drop]
+  observation: { windowSeconds: 20 }
+`;
+    const p = planCampaign(parseCampaign(text, 'p.yaml').campaign, catalog);
+    expect(p.experiments.map((e) => `${e.workload.kind} ${e.target.kind} ${e.fault.model} ${e.channel}`)).toEqual([
+      'deploy Deployment set write',
+      'deploy ReplicaSet bitflip write',
+      'deploy Service drop drop',
+      'failover Deployment set write',
+      'failover ReplicaSet bitflip write',
+      'failover Service drop drop',
+    ]);
+    expect(() => parseCampaign(text.replace(', faults: [{ model: drop }]', ''), 'p.yaml')).toThrow('p.yaml:9:7: spec.targets[2]: no fault models: add spec.faults, or faults to this target');
+  });
 });
