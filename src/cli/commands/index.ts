@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Io } from '../../core/io.js';
 import { registerVersion } from './version.js';
+import { registerRefresh } from './refresh.js';
 import { registerClassify } from './classify.js';
 import { registerExplain } from './explain.js';
 import { registerLabel } from './label.js';
@@ -19,6 +20,7 @@ export type RegisterCommand = (program: Command, io: Io) => void;
 /** Every subcommand of `mutiny`, in the order `mutiny --help` lists them. One line per command module. */
 export const COMMANDS: RegisterCommand[] = [
   registerVersion,
+  registerRefresh,
   registerClassify, registerExplain, registerLabel, registerEval,
   registerStats,
   registerTrend,
