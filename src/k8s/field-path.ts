@@ -59,6 +59,8 @@ export function formatFieldPath(segments: readonly PathSegment[]): string {
 export interface FieldLocation {
   path: string;
   field: FieldSchema;
+  /** Short name of the message that declares the field (PodSpec, Container, ...). */
+  parentMessage: string;
   /** whole: every occurrence of the field; index: one list element; key: one map entry. */
   selector: 'whole' | 'index' | 'key';
   /** Length-delimited fields enclosing the parent message, outermost (the envelope's raw field) first. */
@@ -201,6 +203,7 @@ export function locateField(value: StoredValue, path: string): FieldLocation {
       return {
         path,
         field,
+        parentMessage: schema.shortName,
         selector,
         ancestors,
         parentStart: start,
