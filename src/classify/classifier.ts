@@ -61,10 +61,12 @@ export function classifyIncident(incident: IncidentInput, rules: CompiledRules):
     ['impact', incident.impact],
     ['text', incident.text],
   ];
+  let tokenCount = 0;
   for (const [field, value] of textFields) {
     if (!value) continue;
     const sections = field === 'text' ? findSections(value, rules.sectionMatchers) : [];
     const tokens = tokenize(value, sections, rules.aliases);
+    tokenCount += tokens.length;
     matchPhrases(rules, rules.phrases, field, value, tokens, sections, 0, fieldWeights[field], hits);
     matchPatterns(rules, field, value, tokens, sections, fieldWeights[field], hits);
   }
@@ -83,10 +85,11 @@ export function classifyIncident(incident: IncidentInput, rules: CompiledRules):
     byRule.set(hit.rule, list);
   }
 
+  const lengthFactor = Math.max(1, Math.sqrt(tokenCount / rules.settings.lengthScale));
   const dimensions = {} as Classification['dimensions'];
   for (const dimension of DIMENSIONS) {
     const scored = scoreCodes(perCode.get(dimension)!, rules.settings.repeatDecay);
-    const result = decide(dimension, scored, rules);
+    const result = decide(dimension, scored, rules, lengthFactor);
     dimensions[dimension] = result.primary;
     if (dimension === 'failure') dimensions.failure_also = result.also;
   }
@@ -117,8 +120,10 @@ function decide(
   dimension: DimensionName,
   scored: Map<string, { score: number; evidence: Evidence[] }>,
   rules: CompiledRules,
+  lengthFactor: number,
 ): { primary: DimensionResult; also: DimensionResult } {
-  const threshold = rules.settings.thresholds[dimension];
+  const single = rules.taxonomy.dimensions[dimension].cardinality === 'single';
+  const threshold = rules.settings.thresholds[dimension] * (single ? 1 : lengthFactor);
   const order = rules.taxonomy.dimensions[dimension].codes;
   const scores: Record<string, number> = {};
   for (const [code, s] of scored) scores[code] = round(s.score);
@@ -140,17 +145,21 @@ function decide(
   const empty: DimensionResult = { values: [], confidence: {}, evidence: {}, scores: {} };
   if (passing.length === 0) return { primary: result([]), also: empty };
   const best = Math.max(...passing.map((c) => scored.get(c)!.score));
-  if (rules.taxonomy.dimensions[dimension].cardinality === 'single') {
+  if (single) {
     // `order` is most severe first, so the first near-tie is the most severe of them.
     const chosen = passing.find((c) => scored.get(c)!.score >= best * (1 - rules.settings.tieMargin))!;
     const others = passing.filter((c) => c !== chosen);
     const also = others.length > 0 ? { ...result(others), scores: {} } : empty;
     return { primary: result([chosen]), also };
   }
-  const kept = passing
+  let kept = passing
     .filter((c) => scored.get(c)!.score >= best * rules.settings.relativeCutoff)
     .sort((a, b) => scored.get(b)!.score - scored.get(a)!.score);
-  return { primary: result(kept), also: empty };
+  const exclusive = rules.settings.exclusiveCodes[dimension] ?? [];
+  if (exclusive.includes(kept[0])) kept = [kept[0]];
+  else kept = kept.filter((c) => !exclusive.includes(c));
+  const max = rules.settings.maxValues[dimension as 'fault' | 'component' | 'error'];
+  return { primary: result(kept.slice(0, max)), also: empty };
 }
 
 function round(x: number): number {

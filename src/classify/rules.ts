@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidDataError } from '../core/errors.js';
 import { DIMENSIONS, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
-import { phraseStems, type AliasIndex, type SectionMatcher } from './text.js';
+import { phraseStems, stemWord, type AliasIndex, type SectionMatcher } from './text.js';
 
 /** The fields of an incident row that rules read; evidence names one of them. */
 export type Field = 'title' | 'impact' | 'text' | 'tags' | 'labels';
@@ -32,6 +32,15 @@ const SettingsSchema = z.strictObject({
   tieMargin: z.number().min(0).max(1),
   /** Each further match of the same rule counts this fraction of the previous one. */
   repeatDecay: z.number().min(0).max(1),
+  /**
+   * Long texts mention many things in passing: multi-valued thresholds grow with sqrt(tokens / lengthScale)
+   * once an incident has more than lengthScale tokens.
+   */
+  lengthScale: z.int().positive(),
+  /** At most this many values per multi-valued dimension (the best-scoring ones). */
+  maxValues: z.strictObject({ fault: z.int().positive(), component: z.int().positive(), error: z.int().positive() }),
+  /** Codes that exclude the others of their dimension (error `none`): kept alone when best, dropped otherwise. */
+  exclusiveCodes: z.partialRecord(DimensionSchema, z.array(z.string().min(1))),
 });
 
 const AliasesSchema = z.strictObject({
@@ -184,7 +193,7 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
         if (previous) throw new InvalidDataError(`${where}: duplicate alias "${variant}" (already at ${previous.where}); keep one`);
         aliasOwner.set(key, { where, term: alias.term, variant: variant.toLowerCase() });
         const list = aliases.get(stems[0]) ?? [];
-        list.push({ stems, canonical: alias.term });
+        list.push({ stems, canonical: stemWord(alias.term) });
         aliases.set(stems[0], list);
       });
     });
@@ -224,6 +233,15 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
     negationAfter: settings.negation.after.map((c) => normalize(phraseStems(c))),
     hedges: new Set(settings.hedging.cues.flatMap((c) => phraseStems(c))),
   };
+
+  for (const [dimension, codes] of Object.entries(settings.exclusiveCodes)) {
+    for (const code of codes ?? []) {
+      if (!taxonomy.dimensions[dimension as DimensionName].codes.includes(code)) {
+        const at = `${settingsFiles[0].file}:${lineAt(settingsFiles[0].doc, settingsFiles[0].lines, ['exclusiveCodes', dimension])}`;
+        throw new InvalidDataError(`${at}: exclusiveCodes.${dimension}: unknown ${dimension} code "${code}"`);
+      }
+    }
+  }
 
   const ruleNames = new Map<string, string>();
   const addPhrase = (index: Map<string, PhraseEntry[]>, stems: string[], rule: number) => {
