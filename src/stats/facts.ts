@@ -119,7 +119,8 @@ export function refreshStatsFacts(db: Db, taxonomy: Taxonomy): RefreshSummary {
   return { refreshed, unmappedValues: [...unmapped].sort() };
 }
 
-const CUBE_COLUMNS = 'source, day, year, quarter, multi_incident, failure, client, fault, component, error';
+const CUBE_COLUMNS = 'source, month, year, quarter, multi_incident, failure, client, fault, component, error';
+const CUBE_SELECT = 'source, day / 100, year, quarter, multi_incident, failure, client, fault, component, error';
 
 function cubeIsStale(db: Db): boolean {
   return db.prepare(`SELECT value FROM stats_meta WHERE name = 'cube'`).pluck().get() !== 'fresh';
@@ -129,7 +130,7 @@ function cubeIsStale(db: Db): boolean {
 function rebuildCube(db: Db): void {
   db.transaction(() => {
     db.exec('DELETE FROM stats_cube');
-    db.exec(`INSERT INTO stats_cube(${CUBE_COLUMNS}, n) SELECT ${CUBE_COLUMNS}, count(*) FROM stats_facts GROUP BY ${CUBE_COLUMNS}`);
+    db.exec(`INSERT INTO stats_cube(${CUBE_COLUMNS}, n) SELECT ${CUBE_SELECT}, count(*) FROM stats_facts GROUP BY ${CUBE_SELECT}`);
     db.exec(`INSERT OR REPLACE INTO stats_meta(name, value) VALUES ('cube', 'fresh')`);
   })();
 }

@@ -98,8 +98,18 @@ export interface SqlCondition {
   params: (string | number)[];
 }
 
-/** Turns filters into a WHERE clause over stats_facts or stats_cube (aliased `f`). */
-export function filterCondition(filters: StatsFilters, codecs: Record<DimensionName, DimensionCodec>): SqlCondition {
+/** The table a statistic reads: the per-month cube, or per-incident facts when a date bound falls inside a month. */
+export type StatsTable = 'stats_cube' | 'stats_facts';
+
+/** stats_cube answers every filter except a --since after the 1st or an --until before the 31st of a month. */
+export function tableFor(filters: StatsFilters): StatsTable {
+  const since = filters.since ? parseDateBound('--since', filters.since, 'start') : undefined;
+  const until = filters.until ? parseDateBound('--until', filters.until, 'end') : undefined;
+  return (since !== undefined && since % 100 !== 1) || (until !== undefined && until % 100 !== 31) ? 'stats_facts' : 'stats_cube';
+}
+
+/** Turns filters into a WHERE clause over `table` (aliased `f`). */
+export function filterCondition(filters: StatsFilters, codecs: Record<DimensionName, DimensionCodec>, table: StatsTable): SqlCondition {
   const clauses: string[] = [];
   const params: (string | number)[] = [];
   if (!filters.includeMultiIncident) clauses.push('f.multi_incident = 0');
@@ -107,13 +117,15 @@ export function filterCondition(filters: StatsFilters, codecs: Record<DimensionN
     clauses.push(`f.source IN (${filters.sources.map(() => '?').join(', ')})`);
     params.push(...filters.sources);
   }
+  // A month-aligned bound compares months exactly: day >= yyyymm01 iff month >= yyyymm, day <= yyyymm31 iff month <= yyyymm.
+  const [column, scale] = table === 'stats_cube' ? ['f.month', 100] : ['f.day', 1];
   if (filters.since) {
-    clauses.push('f.day >= ?');
-    params.push(parseDateBound('--since', filters.since, 'start'));
+    clauses.push(`${column} >= ?`);
+    params.push(Math.floor(parseDateBound('--since', filters.since, 'start') / scale));
   }
   if (filters.until) {
-    clauses.push('f.day <= ?');
-    params.push(parseDateBound('--until', filters.until, 'end'));
+    clauses.push(`${column} <= ?`);
+    params.push(Math.floor(parseDateBound('--until', filters.until, 'end') / scale));
   }
   const byDimension = new Map<DimensionName, Set<string>>();
   for (const w of filters.where) {

@@ -184,7 +184,7 @@ export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number 
 
 /** The incidents matching `filters`, ordered by id, with their effective labels. */
 export function* exportRows(ctx: StatsContext, filters: StatsFilters): Generator<ExportRow> {
-  const condition = filterCondition(filters, ctx.codecs);
+  const condition = filterCondition(filters, ctx.codecs, 'stats_facts');
   const statement = ctx.db.prepare(
     `SELECT i.id, i.source, i.url, i.title, i.organization, i.venue, i.published, i.year, i.text_kind, i.license, i.tags,
        i.impact, i.multi_incident, f.failure, f.client, f.fault, f.component, f.error

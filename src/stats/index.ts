@@ -34,3 +34,11 @@ export { readIncident, searchIncidents, exportRows, EXPORT_COLUMNS, type Inciden
 export { writeExport, EXPORT_FORMATS, type ExportFormat } from './export.js';
 export { renderDistribution, renderCrossTable, renderTrend, renderIncident, terminalSafe, formatPercent, formatInterval } from './render.js';
 export { wilsonInterval } from './wilson.js';
+export {
+  classifyReproducibility,
+  readReproducibility,
+  reproducibilityByFailure,
+  NO_STATE_ERROR,
+  type Reproducibility,
+  type ReproducibilityRow,
+} from './reproducibility.js';

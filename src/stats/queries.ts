@@ -3,7 +3,7 @@ import { InvalidDataError } from '../core/errors.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { UNKNOWN, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
 import { dimensionCodecs, refreshStatsFacts, type DimensionCodec, type RefreshSummary } from './facts.js';
-import { FACT_COLUMN, filterCondition, type GroupDimension, type StatsFilters } from './filters.js';
+import { FACT_COLUMN, filterCondition, tableFor, type GroupDimension, type StatsFilters } from './filters.js';
 import { wilsonInterval } from './wilson.js';
 
 /** A database ready for statistics: facts refreshed, codecs of the taxonomy at hand. */
@@ -166,8 +166,10 @@ export function trend(ctx: StatsContext, dimension: GroupDimension, per: TrendPe
 /** How many multi-incident reports the filters would match if they were counted (for a note under a table). */
 export function countLeftOutReports(ctx: StatsContext, filters: StatsFilters): number {
   if (filters.includeMultiIncident) return 0;
-  const condition = filterCondition({ ...filters, includeMultiIncident: true }, ctx.codecs);
-  return ctx.db.prepare(`SELECT coalesce(sum(f.n), 0) FROM stats_cube f WHERE f.multi_incident = 1 AND ${condition.sql}`).pluck().get(...condition.params) as number;
+  const table = tableFor(filters);
+  const condition = filterCondition({ ...filters, includeMultiIncident: true }, ctx.codecs, table);
+  const count = table === 'stats_cube' ? 'sum(f.n)' : 'count(*)';
+  return ctx.db.prepare(`SELECT coalesce(${count}, 0) FROM ${table} f WHERE f.multi_incident = 1 AND ${condition.sql}`).pluck().get(...condition.params) as number;
 }
 
 /** The notes printed under a statistic: what was counted, what was left out, how multi-valued counts add up. */
@@ -188,12 +190,13 @@ interface GroupRow {
   n: number;
 }
 
-/** One GROUP BY over stats_cube; multi-valued masks are expanded into codes afterwards, in decodeKey. */
+/** One GROUP BY over stats_cube (or stats_facts for day-precise date bounds); multi-valued masks are expanded into codes afterwards, in decodeKey. */
 function groupCounts(ctx: StatsContext, dimensions: GroupDimension[], filters: StatsFilters, extraColumns: string[]): GroupRow[] {
-  const condition = filterCondition(filters, ctx.codecs);
+  const table = tableFor(filters);
+  const condition = filterCondition(filters, ctx.codecs, table);
   const columns = [...dimensions.map((d) => `f.${FACT_COLUMN[d]}`), ...extraColumns];
-  const sql = `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}, sum(f.n) AS n
-    FROM stats_cube f WHERE ${condition.sql} GROUP BY ${columns.map((_, i) => `c${i}`).join(', ')}`;
+  const sql = `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}, ${table === 'stats_cube' ? 'sum(f.n)' : 'count(*)'} AS n
+    FROM ${table} f WHERE ${condition.sql} GROUP BY ${columns.map((_, i) => `c${i}`).join(', ')}`;
   const rows = ctx.db.prepare(sql).raw().all(...condition.params) as (string | number | null)[][];
   return rows.map((row) => ({
     keys: row.slice(0, dimensions.length) as (string | number)[],

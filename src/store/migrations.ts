@@ -109,12 +109,12 @@ export const MIGRATIONS: Migration[] = [
         component      INTEGER NOT NULL,
         error          INTEGER NOT NULL
       );
-      -- stats_facts grouped by every column it has: statistics read this (a few thousand rows even for a
-      -- million incidents, since incidents share label profiles and months) and sum n. Rebuilt from
-      -- stats_facts whenever a refresh changed any fact.
+      -- stats_facts grouped by month and every other column: statistics read this (a few thousand rows even
+      -- for a million incidents, since incidents share label profiles) and sum n; only a --since/--until with
+      -- a day inside a month reads stats_facts. Rebuilt from stats_facts whenever a refresh changed a fact.
       CREATE TABLE stats_cube (
         source         TEXT NOT NULL,
-        day            INTEGER,
+        month          INTEGER,                  -- yyyymm of stats_facts.day
         year           INTEGER,
         quarter        INTEGER,
         multi_incident INTEGER NOT NULL,
