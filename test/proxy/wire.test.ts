@@ -8,7 +8,7 @@ import { patchRangeResponse, patchWatchResponse } from '../../src/inject/proxy/p
 import { mapBytesField } from '../../src/inject/proxy/wire.js';
 
 // etcd's own message definitions (npm etcd3's proto copies) as an independent decoder of what the proxy writes.
-const root = protobuf.loadSync([etcdRpcProtoPath(), path.join(path.dirname(etcdRpcProtoPath()), 'kv.proto')]);
+const root = new protobuf.Root().loadSync([etcdRpcProtoPath(), path.join(path.dirname(etcdRpcProtoPath()), 'kv.proto')], { keepCase: true });
 const RangeResponse = root.lookupType('etcdserverpb.RangeResponse');
 const WatchResponse = root.lookupType('etcdserverpb.WatchResponse');
 
@@ -35,6 +35,7 @@ describe('message edits', () => {
     const patched = mapBytesField(response, 2, (entry, index) => (index === 1 ? mapBytesField(entry, 5, () => Buffer.from('a much longer value than before')) : undefined));
     const expected = decode(RangeResponse, encode(RangeResponse, { header, kvs: [kv('/registry/pods/ns/a', 'A'), kv('/registry/pods/ns/b', 'a much longer value than before')], count: '2', more: true }));
     expect(decode(RangeResponse, patched)).toEqual(expected);
+    expect(expected).toMatchObject({ header: { revision: '9007199254740993' }, kvs: [{ lease: '7587869478936838000' }, { mod_revision: '9007199254740993' }] });
   });
 
   it('hides a key-value from a Range response and lowers count', () => {

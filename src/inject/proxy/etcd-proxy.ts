@@ -44,6 +44,53 @@ export function upstreamTarget(upstream: string): string {
   return match[2];
 }
 
+/** How long an upstream connection outlives the last call of its downstream connection. */
+const UPSTREAM_IDLE_MS = 30_000;
+
+/**
+ * One upstream etcd connection per downstream connection (keyed by the peer address), as if the apiserver
+ * talked to etcd directly: its dozens of clients keep their own HTTP/2 connections, so a busy resource never
+ * queues behind another on one shared connection. A connection with no open call is closed after a while.
+ */
+class UpstreamPool {
+  private readonly byPeer = new Map<string, { channel: grpc.Channel; open: number; idle?: NodeJS.Timeout }>();
+
+  constructor(private readonly target: string) {}
+
+  acquire(peer: string): grpc.Channel {
+    let entry = this.byPeer.get(peer);
+    if (!entry) {
+      const channel = new grpc.Channel(this.target, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 });
+      entry = { channel, open: 0 };
+      this.byPeer.set(peer, entry);
+    }
+    if (entry.idle) {
+      clearTimeout(entry.idle);
+      entry.idle = undefined;
+    }
+    entry.open++;
+    return entry.channel;
+  }
+
+  release(peer: string): void {
+    const entry = this.byPeer.get(peer);
+    if (!entry || --entry.open > 0) return;
+    entry.idle = setTimeout(() => {
+      this.byPeer.delete(peer);
+      entry.channel.close();
+    }, UPSTREAM_IDLE_MS);
+    entry.idle.unref();
+  }
+
+  closeAll(): void {
+    for (const entry of this.byPeer.values()) {
+      clearTimeout(entry.idle);
+      entry.channel.close();
+    }
+    this.byPeer.clear();
+  }
+}
+
 function statusError(status: grpc.StatusObject): Partial<grpc.StatusObject> {
   // Forwarded as is: the apiserver matches etcd errors by their message text (grpc-message).
   return { code: status.code, details: status.details, metadata: status.metadata };
@@ -57,13 +104,13 @@ function statusError(status: grpc.StatusObject): Partial<grpc.StatusObject> {
 export class EtcdProxy {
   readonly injector: Injector;
   readonly stats: ProxyStats = { calls: 0, openUpstreamCalls: 0, patchErrors: 0 };
-  private readonly upstream: grpc.Client;
+  private readonly upstream: UpstreamPool;
 
   private constructor(
     private readonly server: grpc.Server,
     /** The address actually bound, `HOST:PORT`. */
     readonly address: string,
-    upstream: grpc.Client,
+    upstream: UpstreamPool,
     injector: Injector,
   ) {
     this.upstream = upstream;
@@ -76,11 +123,10 @@ export class EtcdProxy {
     const listen = /^([^\s]+):(\d+)$/.exec(options.listen.trim());
     if (!listen) throw new InvalidDataError(`--listen ${options.listen}: expected HOST:PORT, e.g. 127.0.0.1:0`);
     const server = new grpc.Server(CHANNEL_OPTIONS);
-    const upstream = new grpc.Client(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const upstream = new UpstreamPool(target);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(options.listen, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
     ).catch((error: unknown) => {
-      upstream.close();
       throw new InvalidDataError(`--listen ${options.listen}: cannot bind (${(error as Error).message}); pick another port`, { cause: error });
     });
     const proxy = new EtcdProxy(server, `${listen[1]}:${port}`, upstream, options.injector ?? new Injector());
@@ -100,7 +146,7 @@ export class EtcdProxy {
         resolve();
       });
     });
-    this.upstream.close();
+    this.upstream.closeAll();
   }
 
   private register(method: EtcdMethod): void {
@@ -142,35 +188,29 @@ export class EtcdProxy {
       }
       const reroute = writePatch?.reroute;
       let response: Buffer | undefined;
-      this.stats.openUpstreamCalls++;
-      const upstreamCall = this.upstream.makeUnaryRequest<Buffer, Buffer>(
-        reroute?.path ?? path,
-        identity,
-        identity,
-        reroute?.request ?? writePatch?.request ?? call.request,
-        call.metadata,
-        { parent: call },
-        (_error, value) => {
-          response = value;
+      const upstreamCall = this.startUpstream(reroute?.path ?? path, call, {
+        onReceiveMetadata: (metadata) => call.sendMetadata(metadata),
+        onReceiveMessage: (message: Buffer) => {
+          response = message;
         },
-      );
-      upstreamCall.on('metadata', (metadata) => call.sendMetadata(metadata));
-      upstreamCall.on('status', (status) => {
-        this.stats.openUpstreamCalls--;
-        if (status.code !== grpc.status.OK || response === undefined) {
-          callback(statusError(status));
-          return;
-        }
-        let out = response;
-        if (writePatch && writePatch.entries.length > 0) fillRevisions(writePatch.entries, out);
-        if (reroute) out = encodeBytesField(ResponseHeaderField, readBytesField(out, ResponseHeaderField) ?? Buffer.alloc(0));
-        else if ((isRange || isTxn) && injector.watchesReads) {
-          const original = out;
-          out = this.safely(original, () => (isRange ? patchRangeResponse(injector, original) : patchTxnResponse(injector, original)));
-        }
-        callback(null, out, status.metadata);
+        onReceiveStatus: (status) => {
+          if (status.code !== grpc.status.OK || response === undefined) {
+            callback(statusError(status));
+            return;
+          }
+          let out = response;
+          if (writePatch && writePatch.entries.length > 0) fillRevisions(writePatch.entries, out);
+          if (reroute) out = encodeBytesField(ResponseHeaderField, readBytesField(out, ResponseHeaderField) ?? Buffer.alloc(0));
+          else if ((isRange || isTxn) && injector.watchesReads) {
+            const original = out;
+            out = this.safely(original, () => (isRange ? patchRangeResponse(injector, original) : patchTxnResponse(injector, original)));
+          }
+          callback(null, out, status.metadata);
+        },
       });
-      call.on('cancelled', () => upstreamCall.cancel());
+      upstreamCall.sendMessageWithContext({}, reroute?.request ?? writePatch?.request ?? call.request);
+      upstreamCall.halfClose();
+      upstreamCall.startRead();
     };
   }
 
@@ -178,58 +218,76 @@ export class EtcdProxy {
     const isWatch = path === PATCHED_PATHS.watch;
     return (call) => {
       this.stats.calls++;
-      this.stats.openUpstreamCalls++;
-      const upstreamCall = this.upstream.makeBidiStreamRequest<Buffer, Buffer>(path, identity, identity, call.metadata, { parent: call });
-      this.pumpResponses(call, upstreamCall, isWatch);
+      const upstreamCall = this.startStreamingUpstream(path, call, isWatch);
+      // Requests: one in flight upstream at a time; the downstream stream is paused until it is written.
       call.on('data', (message: Buffer) => {
-        if (!upstreamCall.write(message)) call.pause();
+        call.pause();
+        upstreamCall.sendMessageWithContext({ callback: () => call.resume() }, message);
       });
-      upstreamCall.on('drain', () => call.resume());
-      call.on('end', () => upstreamCall.end());
+      call.on('end', () => upstreamCall.halfClose());
     };
   }
 
   private serverStreamHandler(path: string): grpc.handleServerStreamingCall<Buffer, Buffer> {
     return (call) => {
       this.stats.calls++;
-      this.stats.openUpstreamCalls++;
-      const upstreamCall = this.upstream.makeServerStreamRequest<Buffer, Buffer>(path, identity, identity, call.request, call.metadata, { parent: call });
-      this.pumpResponses(call, upstreamCall, false);
+      const upstreamCall = this.startStreamingUpstream(path, call, false);
+      upstreamCall.sendMessageWithContext({}, call.request);
+      upstreamCall.halfClose();
     };
   }
 
   /**
-   * Forwards upstream messages and the final status to the downstream call, honouring backpressure both
-   * ways, and cancels upstream when the downstream call goes away (otherwise etcd keeps the Watch).
+   * Opens the upstream call on the downstream connection's etcd connection, below grpc-js's client stubs (no
+   * interceptors, no per-call stack capture: messages are already Buffers). `parent` propagates the deadline
+   * and cancellation: when the downstream call goes away, etcd's side is cancelled too.
    */
-  private pumpResponses(
-    call: grpc.ServerWritableStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>,
-    upstreamCall: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>,
-    isWatch: boolean,
-  ): void {
+  private startUpstream(path: string, parent: grpc.ServerUnaryCall<Buffer, Buffer> | StreamingCall, listener: UpstreamListener): UpstreamCall {
+    const peer = parent.getPeer();
+    const channel = this.upstream.acquire(peer);
+    this.stats.openUpstreamCalls++;
+    const upstreamCall = channel.createCall(path, Infinity, undefined, parent, grpc.propagate.DEFAULTS);
+    upstreamCall.start(parent.metadata, {
+      onReceiveMetadata: listener.onReceiveMetadata,
+      onReceiveMessage: listener.onReceiveMessage,
+      onReceiveStatus: (status) => {
+        this.stats.openUpstreamCalls--;
+        this.upstream.release(peer);
+        listener.onReceiveStatus(status);
+      },
+    });
+    return upstreamCall;
+  }
+
+  /**
+   * A streaming upstream call whose messages (Watch responses patched when armed) go to the downstream call,
+   * reading the next one only once the downstream stream accepted the last (backpressure), and whose status
+   * ends the downstream call.
+   */
+  private startStreamingUpstream(path: string, call: StreamingCall, isWatch: boolean): UpstreamCall {
     const injector = this.injector;
-    let finished = false;
-    upstreamCall.on('metadata', (metadata) => call.sendMetadata(metadata));
-    upstreamCall.on('data', (message: Buffer) => {
-      let out: Buffer | null = message;
-      if (isWatch && injector.watchesReads) out = this.safely<Buffer | null>(message, () => patchWatchResponse(injector, message));
-      if (out !== null && !call.write(out)) upstreamCall.pause();
+    const upstreamCall: UpstreamCall = this.startUpstream(path, call, {
+      onReceiveMetadata: (metadata) => call.sendMetadata(metadata),
+      onReceiveMessage: (message: Buffer) => {
+        let out: Buffer | null = message;
+        if (isWatch && injector.watchesReads) out = this.safely<Buffer | null>(message, () => patchWatchResponse(injector, message));
+        if (out === null || call.write(out)) upstreamCall.startRead();
+        else call.once('drain', () => upstreamCall.startRead());
+      },
+      onReceiveStatus: (status) => {
+        if (call.cancelled) return;
+        if (status.code === grpc.status.OK) call.end(status.metadata);
+        else call.emit('error', statusError(status));
+      },
     });
-    call.on('drain', () => upstreamCall.resume());
-    // grpc-js emits 'error' before 'status' for non-OK statuses; 'status' carries everything we forward.
-    upstreamCall.on('error', () => undefined);
-    upstreamCall.on('status', (status) => {
-      if (finished) return;
-      finished = true;
-      this.stats.openUpstreamCalls--;
-      if (call.cancelled) return;
-      if (status.code === grpc.status.OK) call.end(status.metadata);
-      else call.emit('error', statusError(status));
-    });
-    call.on('cancelled', () => upstreamCall.cancel());
-    call.on('error', () => upstreamCall.cancel());
+    upstreamCall.startRead();
+    return upstreamCall;
   }
 }
+
+type StreamingCall = grpc.ServerWritableStream<Buffer, Buffer> | grpc.ServerDuplexStream<Buffer, Buffer>;
+type UpstreamCall = ReturnType<grpc.Channel['createCall']>;
+type UpstreamListener = Parameters<UpstreamCall['start']>[1];
 
 function fillRevisions(entries: InjectionLogEntry[], response: Buffer): void {
   const revision = headerRevisionOf(response) ?? null;
