@@ -89,7 +89,7 @@ describe('Injector', () => {
       afterJournal: async () => {
         if (interfered) return;
         interfered = true;
-        await client.put(KEY).value(setField(pod, 'metadata.labels[concurrent]', 'yes'));
+        await client.put(KEY).value(Buffer.from(setField(pod, 'metadata.labels[concurrent]', 'yes')));
       },
     });
     expect(result.attempts).toBe(2);
@@ -102,7 +102,7 @@ describe('Injector', () => {
   it('aborts without writing when retries are exhausted', async () => {
     const concurrent = setField(pod, 'metadata.labels[concurrent]', 'yes');
     await expect(
-      injector.inject(KEY, { model: 'set', field: 'spec.nodeName', variant: 'empty' }, { retries: 0, afterJournal: async () => void (await client.put(KEY).value(concurrent)) }),
+      injector.inject(KEY, { model: 'set', field: 'spec.nodeName', variant: 'empty' }, { retries: 0, afterJournal: async () => void (await client.put(KEY).value(Buffer.from(concurrent))) }),
     ).rejects.toThrow(InjectionConflictError);
     expect((await stored())!.value.equals(Buffer.from(concurrent))).toBe(true);
     expect(injector.journal.list().map((e) => e.state)).toEqual(['aborted']);
@@ -112,7 +112,7 @@ describe('Injector', () => {
     let running = true;
     let counter = 0;
     const writer = (async () => {
-      while (running) await client.put(KEY).value(setField(pod, 'metadata.annotations[writer]', String(counter++)));
+      while (running) await client.put(KEY).value(Buffer.from(setField(pod, 'metadata.annotations[writer]', String(counter++))));
     })();
     const results = [];
     for (let i = 0; i < 15; i++) {
@@ -134,7 +134,7 @@ describe('Injector', () => {
 
   it('restore reports a conflict instead of overwriting a newer write, and --force overwrites it', async () => {
     const result = await injector.inject(KEY, { model: 'set', field: 'spec.nodeName', variant: 'empty' });
-    await client.put(KEY).value(setField(pod, 'metadata.labels[later]', 'write'));
+    await client.put(KEY).value(Buffer.from(setField(pod, 'metadata.labels[later]', 'write')));
     const conflict = await injector.restore(result.id!);
     expect(conflict.outcome).toBe('conflict');
     expect(conflict.message).toMatch(/changed since injection \d+ \(now mod_revision \d+\); not restored/);
