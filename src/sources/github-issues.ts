@@ -155,8 +155,9 @@ function goldOf(seed: IssueSeed): HumanLabels {
 interface IssuesCursor {
   /** A finished run: the next run without --since asks only for issues updated since this instant. */
   since?: string;
-  /** An unfinished run: when it started and the windows it completed. */
+  /** An unfinished run: when it started, the updated-since filter it used, and the windows it completed. */
   runStartedAt?: string;
+  filterSince?: string;
   done?: string[];
 }
 
@@ -240,9 +241,10 @@ async function* runGitHubIssues(ctx: SourceContext, options: GitHubIssuesOptions
   const previous = parseCursor(ctx.cursor);
   const resuming = previous.runStartedAt !== undefined;
   const runStartedAt = resuming ? previous.runStartedAt! : new Date().toISOString();
-  const since = ctx.since?.toISOString().slice(0, 10) ?? (resuming ? undefined : previous.since?.slice(0, 10));
+  const since = ctx.since?.toISOString().slice(0, 10) ?? (resuming ? previous.filterSince : previous.since?.slice(0, 10));
   const done = new Set(resuming ? previous.done : []);
   const until = (options.until ?? new Date()).toISOString().slice(0, 10);
+  let incomplete = false;
   for (const query of options.queries ?? ISSUE_QUERIES) {
     const windows: Array<[string, string]> = [[SEARCH_EPOCH, until]];
     while (windows.length > 0) {
@@ -256,6 +258,7 @@ async function* runGitHubIssues(ctx: SourceContext, options: GitHubIssuesOptions
         first = (await octokit.request('GET /search/issues', { q, per_page: 100, page, sort: 'created', order: 'asc' })).data as typeof first;
       } catch (error) {
         yield { type: 'failed', ref: `search ${key}`, reason: requestFailure(error) };
+        incomplete = true;
         continue;
       }
       if (first.total_count > SEARCH_RESULT_CAP && from < to) {
@@ -279,16 +282,19 @@ async function* runGitHubIssues(ctx: SourceContext, options: GitHubIssuesOptions
         } catch (error) {
           yield { type: 'failed', ref: `search ${key} page ${page}`, reason: requestFailure(error) };
           failed = true;
+          incomplete = true;
           break;
         }
       }
       if (!failed) {
         done.add(key);
-        yield { type: 'cursor', cursor: JSON.stringify({ runStartedAt, done: [...done] } satisfies IssuesCursor) };
+        yield { type: 'cursor', cursor: JSON.stringify({ runStartedAt, filterSince: since, done: [...done] } satisfies IssuesCursor) };
       }
     }
   }
-  yield { type: 'cursor', cursor: JSON.stringify({ since: runStartedAt } satisfies IssuesCursor) };
+  // Only a run that completed every window moves the incremental starting point; otherwise the next run
+  // resumes the windows that are still missing.
+  if (!incomplete) yield { type: 'cursor', cursor: JSON.stringify({ since: runStartedAt } satisfies IssuesCursor) };
 }
 
 /** Halves a date window (inclusive days) for a query that has more results than search returns. */

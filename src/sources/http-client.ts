@@ -331,6 +331,23 @@ function isKnownCharset(label: string): boolean {
   }
 }
 
+// windows-1252 code points of bytes 0x80-0x9F (0xFFFD where the encoding leaves a byte undefined).
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+  0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+];
+
+/**
+ * Decodes a body. Node 20's TextDecoder decodes windows-1252 (also the WHATWG meaning of latin1/iso-8859-1
+ * labels) as ISO-8859-1, turning curly quotes and dashes into C1 controls, so that one is decoded here.
+ */
 function decode(body: Uint8Array, charset: string): string {
-  return new TextDecoder(charset).decode(body);
+  const decoder = new TextDecoder(charset);
+  if (decoder.encoding !== 'windows-1252') return decoder.decode(body);
+  let out = '';
+  for (let i = 0; i < body.length; i += 8192) {
+    const codes = Array.from(body.subarray(i, i + 8192), (b) => (b >= 0x80 && b < 0xa0 ? WINDOWS_1252_HIGH[b - 0x80] : b));
+    out += String.fromCharCode(...codes);
+  }
+  return out;
 }
