@@ -88,7 +88,7 @@ export function classifyIncident(incident: IncidentInput, rules: CompiledRules):
   const lengthFactor = Math.max(1, Math.sqrt(tokenCount / rules.settings.lengthScale));
   const dimensions = {} as Classification['dimensions'];
   for (const dimension of DIMENSIONS) {
-    const scored = scoreCodes(perCode.get(dimension)!, rules.settings.repeatDecay);
+    const scored = scoreCodes(perCode.get(dimension)!, rules.settings.repeatDecay, rules.settings.distinctDecay);
     const result = decide(dimension, scored, rules, lengthFactor);
     dimensions[dimension] = result.primary;
     if (dimension === 'failure') dimensions.failure_also = result.also;
@@ -96,24 +96,44 @@ export function classifyIncident(incident: IncidentInput, rules: CompiledRules):
   return { id: incident.id, classifierVersion: rules.version, dimensions };
 }
 
-function scoreCodes(codes: Map<string, Map<number, Evidence[]>>, decay: number): Map<string, { score: number; evidence: Evidence[] }> {
+function scoreCodes(
+  codes: Map<string, Map<number, Evidence[]>>,
+  repeatDecay: number,
+  distinctDecay: number,
+): Map<string, { score: number; evidence: Evidence[] }> {
   const out = new Map<string, { score: number; evidence: Evidence[] }>();
   for (const [code, byRule] of codes) {
     let score = 0;
     const evidence: Evidence[] = [];
     for (const list of byRule.values()) {
-      const weights = list.map((e) => e.weight).sort((a, b) => b - a);
-      let factor = 1;
-      for (const w of weights) {
-        score += w * factor;
-        factor *= decay;
+      // Saying the same words again adds little; saying other words of the same rule adds more.
+      const groups = new Map<string, number[]>();
+      for (const e of list) {
+        const key = e.match.toLowerCase();
+        const g = groups.get(key) ?? [];
+        g.push(e.weight);
+        groups.set(key, g);
       }
+      const groupScores = [...groups.values()].map((weights) => decayedSum(weights, repeatDecay));
+      score += decayedSum(groupScores, distinctDecay);
       evidence.push(...list);
     }
     evidence.sort((a, b) => b.weight - a.weight || a.start - b.start);
     out.set(code, { score, evidence });
   }
   return out;
+}
+
+/** Sum of values, largest first, each counting `decay` times the one before. */
+function decayedSum(values: number[], decay: number): number {
+  const sorted = [...values].sort((a, b) => b - a);
+  let sum = 0;
+  let factor = 1;
+  for (const v of sorted) {
+    sum += v * factor;
+    factor *= decay;
+  }
+  return sum;
 }
 
 function decide(

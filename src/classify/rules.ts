@@ -30,8 +30,10 @@ const SettingsSchema = z.strictObject({
   relativeCutoff: z.number().min(0).max(1),
   /** Single-valued dimensions treat codes within this fraction of the best as tied (severity breaks the tie). */
   tieMargin: z.number().min(0).max(1),
-  /** Each further match of the same rule counts this fraction of the previous one. */
+  /** Each repeat of the same words counts this fraction of the previous one. */
   repeatDecay: z.number().min(0).max(1),
+  /** Each further distinct phrase of the same rule counts this fraction of the previous one. */
+  distinctDecay: z.number().min(0).max(1),
   /**
    * Long texts mention many things in passing: multi-valued thresholds grow with sqrt(tokens / lengthScale)
    * once an incident has more than lengthScale tokens.
