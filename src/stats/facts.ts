@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { MIGRATIONS } from '../store/migrations.js';
 import { DIMENSIONS, UNKNOWN, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
 
 /**
@@ -54,6 +55,22 @@ export interface RefreshSummary {
 
 const BATCH = 20_000;
 
+/** The taxonomy as stats_meta records it: a change re-derives every incident's facts. */
+function taxonomyFingerprint(taxonomy: Taxonomy): string {
+  return JSON.stringify(DIMENSIONS.map((d) => [d, taxonomy.dimensions[d].cardinality, taxonomy.dimensions[d].codes]));
+}
+
+/**
+ * True when the database is at the latest schema and its derived statistics tables need no refresh, so a
+ * read-only connection can answer queries. Works on a read-only connection.
+ */
+export function statsAreFresh(db: Db, taxonomy: Taxonomy): boolean {
+  if ((db.pragma('user_version', { simple: true }) as number) !== MIGRATIONS.at(-1)?.version) return false;
+  const meta = new Map((db.prepare('SELECT name, value FROM stats_meta').raw().all() as [string, string][]).map(([k, v]) => [k, v]));
+  if (meta.get('taxonomy') !== taxonomyFingerprint(taxonomy) || meta.get('cube') !== 'fresh') return false;
+  return db.prepare('SELECT 1 FROM stats_dirty LIMIT 1').get() === undefined;
+}
+
 /**
  * Brings stats_facts up to date: re-derives the effective labels of every incident listed in stats_dirty
  * (filled by triggers on incidents and labels), and of all incidents when the taxonomy changed. The effective
@@ -62,7 +79,7 @@ const BATCH = 20_000;
  */
 export function refreshStatsFacts(db: Db, taxonomy: Taxonomy): RefreshSummary {
   const codecs = dimensionCodecs(taxonomy);
-  const fingerprint = JSON.stringify(DIMENSIONS.map((d) => [d, taxonomy.dimensions[d].cardinality, taxonomy.dimensions[d].codes]));
+  const fingerprint = taxonomyFingerprint(taxonomy);
   const stored = db.prepare(`SELECT value FROM stats_meta WHERE name = 'taxonomy'`).pluck().get() as string | undefined;
   if (stored !== fingerprint) {
     db.transaction(() => {

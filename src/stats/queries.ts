@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { InvalidDataError } from '../core/errors.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { UNKNOWN, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
-import { dimensionCodecs, refreshStatsFacts, type DimensionCodec, type RefreshSummary } from './facts.js';
+import { dimensionCodecs, refreshStatsFacts, statsAreFresh, type DimensionCodec, type RefreshSummary } from './facts.js';
 import { FACT_COLUMN, filterCondition, tableFor, type GroupDimension, type StatsFilters } from './filters.js';
 import { wilsonInterval } from './wilson.js';
 
@@ -239,6 +239,11 @@ export function openStats(file: string, taxonomy: Taxonomy): StatsContext {
   if (file !== ':memory:' && !existsSync(file)) {
     throw new InvalidDataError(`${file}: no incident database there; pass --db FILE or set MUTINY_DB`);
   }
+  // Most runs find the derived tables fresh (the committed dataset ships them so): read-only is then enough,
+  // and the database file is left untouched.
+  const reader = openDatabase(file, { readonly: true });
+  if (statsAreFresh(reader, taxonomy)) return { db: reader, taxonomy, codecs: dimensionCodecs(taxonomy), refresh: { refreshed: 0, unmappedValues: [] } };
+  reader.close();
   const db = openDatabase(file);
   try {
     return prepareStats(db, taxonomy);

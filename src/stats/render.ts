@@ -75,7 +75,7 @@ export function terminalSafe(text: string): string {
 }
 
 /** Renders one incident with its labels and evidence as text (`table`) or Markdown (`md`, escaped). */
-export function renderIncident(incident: IncidentDetail, format: 'table' | 'md'): string {
+export function renderIncident(incident: IncidentDetail, format: 'table' | 'md', withText = false): string {
   const facts: [string, string | number | null][] = [
     ['id', incident.id],
     ['key', incident.key],
@@ -110,6 +110,7 @@ export function renderIncident(incident: IncidentDetail, format: 'table' | 'md')
     if (evidence.length > 0) {
       lines.push('## Evidence', '', renderMarkdownTable(['label', 'rule', 'weight', 'where', 'match'], evidence.map((e) => [e.label, e.rule, e.weight, e.where, e.match])));
     }
+    if (withText && incident.text) lines.push('## Text', '', incident.text.split(/\r?\n/).map(escapeMarkdownCell).join('\n'), '');
     return lines.join('\n');
   }
   const width = Math.max(...present.map(([k]) => k.length));
@@ -119,5 +120,6 @@ export function renderIncident(incident: IncidentDetail, format: 'table' | 'md')
     lines.push('', 'evidence');
     for (const e of evidence) lines.push(`  ${e.label}  ${e.rule} (weight ${e.weight})  ${e.where}: "${terminalSafe(e.match)}"`);
   }
+  if (withText && incident.text) lines.push('', 'text', terminalSafe(incident.text.replace(/\r\n?/g, '\n')).replace(/^/gm, '  '));
   return `${lines.join('\n')}\n`;
 }

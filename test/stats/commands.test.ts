@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/core/io.js';
 import { EXPORT_COLUMNS } from '../../src/stats/index.js';
-import type { Db } from '../../src/store/database.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
 import { fixtureDatabase } from './fixture.js';
 
 let db: Db;
@@ -117,6 +117,9 @@ describe('mutiny search and show', () => {
     const text = await mutiny('show', id);
     expect(text.out).toContain('failure    Net               rule    0.50        yes        fixture-1');
     expect(text.out).toContain('  failure=Net (rule)  net-connection-failures (weight 2)  impact [9..28]: "connection failures"');
+    expect(text.out).not.toContain('\ntext\n');
+    const withText = await mutiny('show', id, '--text');
+    expect(withText.out).toContain('\ntext\n  The case of the missing packet: An EKS migration tale - MindTickle - blog post 2020\n  involved: EKS, AWS CNI Plugin,\n');
     const md = await mutiny('show', '1', '--format', 'md');
     expect(md.out).toContain('# &lt;script&gt;x&lt;/script&gt; \\| pipe');
     expect(md.out).not.toContain('<script>');
@@ -162,5 +165,21 @@ describe('mutiny export', () => {
       fault: ['misconfiguration', 'upgrade'],
       error: ['node-state', 'config-data'],
     });
+  });
+});
+
+describe('read-only use', () => {
+  it('answers from a fresh database without writing to it', async () => {
+    expect((await mutiny('stats')).code).toBe(0); // derives the tables once
+    db.close();
+    const { openStats } = await import('../../src/stats/index.js');
+    const { loadTaxonomy } = await import('../../src/core/taxonomy.js');
+    const before = readFileSync(file);
+    const ctx = openStats(file, loadTaxonomy());
+    expect(ctx.db.readonly).toBe(true);
+    ctx.db.close();
+    expect((await mutiny('stats', '--by', 'failure,client')).code).toBe(0);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    db = openDatabase(file); // for afterEach
   });
 });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidDataError } from '../../core/errors.js';
 import type { Io } from '../../core/io.js';
-import { loadTaxonomy } from '../../core/taxonomy.js';
-import { openStatsFor, withFilters } from './stats.js';
+import { openStatsFor, readFilters, withFilters } from './stats.js';
 
 export function registerExport(program: Command, io: Io): void {
   withFilters(
@@ -17,7 +16,7 @@ export function registerExport(program: Command, io: Io): void {
     if (!(stats.EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
       throw new InvalidDataError(`--format ${opts.format}: not supported here; use one of ${stats.EXPORT_FORMATS.join(', ')}`);
     }
-    const filters = stats.parseFilters(opts, loadTaxonomy());
+    const filters = await readFilters(opts);
     const ctx = await openStatsFor(cmd, io);
     try {
       const count = await stats.writeExport(ctx, filters, opts.format, opts.out, Boolean(opts.force));

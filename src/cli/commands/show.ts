@@ -8,7 +8,8 @@ export function registerShow(program: Command, io: Io): void {
     program
       .command('show')
       .description('one incident with its labels (origin, confidence) and the evidence behind them')
-      .argument('<id>', 'incident id (URL or github:owner/repo#N), or the numeric key `mutiny search` prints'),
+      .argument('<id>', 'incident id (URL or github:owner/repo#N), or the numeric key `mutiny search` prints')
+      .option('--text', 'also print the stored text (evidence offsets index into it)'),
     ['table', 'json', 'md'],
   ).action(async (id: string, opts, cmd: Command) => {
     const format = outputFormat(opts, ['table', 'json', 'md']);
@@ -16,7 +17,7 @@ export function registerShow(program: Command, io: Io): void {
     const ctx = await openStatsFor(cmd, io);
     try {
       const incident = readIncident(ctx, id);
-      io.out.write(format === 'json' ? `${JSON.stringify(incident, null, 2)}\n` : renderIncident(incident, format === 'md' ? 'md' : 'table'));
+      io.out.write(format === 'json' ? `${JSON.stringify(incident, null, 2)}\n` : renderIncident(incident, format === 'md' ? 'md' : 'table', Boolean(opts.text)));
     } finally {
       ctx.db.close();
     }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidDataError } from '../../core/errors.js';
 import type { Io } from '../../core/io.js';
-import { loadTaxonomy } from '../../core/taxonomy.js';
-import type { StatsContext } from '../../stats/index.js';
+import type { FilterOptions, StatsContext, StatsFilters } from '../../stats/index.js';
 import { databasePath, outputFormat, withFormat } from '../options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -17,9 +16,15 @@ export function withFilters(cmd: Command): Command {
     .option('--include-multi', 'also count reports that cover several incidents (left out by default)');
 }
 
+/** Validates the filter options (taxonomy and statistics are imported here, not at start-up). */
+export async function readFilters(opts: FilterOptions): Promise<StatsFilters> {
+  const [{ parseFilters }, { loadTaxonomy }] = await Promise.all([import('../../stats/index.js'), import('../../core/taxonomy.js')]);
+  return parseFilters(opts, loadTaxonomy());
+}
+
 /** Opens the --db incident database for statistics and warns about label values the taxonomy does not know. */
 export async function openStatsFor(cmd: Command, io: Io): Promise<StatsContext> {
-  const { openStats } = await import('../../stats/index.js');
+  const [{ openStats }, { loadTaxonomy }] = await Promise.all([import('../../stats/index.js'), import('../../core/taxonomy.js')]);
   const ctx = openStats(databasePath(cmd), loadTaxonomy());
   if (ctx.refresh.unmappedValues.length > 0) {
     io.err.write(`warning: label values not in taxonomy/dimensions.yaml count as unknown: ${ctx.refresh.unmappedValues.join(', ')}\n`);
@@ -38,15 +43,16 @@ export function registerStats(program: Command, io: Io): void {
   ).action(async (opts, cmd: Command) => {
     const format = outputFormat(opts);
     const stats = await import('../../stats/index.js');
-    const taxonomy = loadTaxonomy();
     const by = opts.by ? stats.parseGroupDimensions(opts.by) : (['source'] as const);
     if (by.length > 2) throw new InvalidDataError(`--by ${opts.by}: give one or two dimensions`);
-    const filters = stats.parseFilters(opts, taxonomy);
+    const filters = await readFilters(opts);
     const ctx = await openStatsFor(cmd, io);
     try {
       if (by.length === 1) {
         const d = stats.distribution(ctx, by[0], filters);
-        io.out.write(stats.renderDistribution(d, format, stats.countingNotes(ctx, filters, d.total, d.multiValued ? [d.dimension] : [])));
+        const notes = stats.countingNotes(ctx, filters, d.total, d.multiValued ? [d.dimension] : []);
+        if (!opts.by) notes.push('Break it down: --by failure,client (the paper\'s table), --by fault, --by error; over time: mutiny trend --by failure.');
+        io.out.write(stats.renderDistribution(d, format, notes));
       } else {
         const t = stats.crossTable(ctx, by[0], by[1], filters);
         io.out.write(stats.renderCrossTable(t, format, stats.countingNotes(ctx, filters, t.total, t.multiValued)));

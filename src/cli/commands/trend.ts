@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidDataError } from '../../core/errors.js';
 import type { Io } from '../../core/io.js';
-import { loadTaxonomy } from '../../core/taxonomy.js';
 import { outputFormat, withFormat } from '../options.js';
-import { openStatsFor, withFilters } from './stats.js';
+import { openStatsFor, readFilters, withFilters } from './stats.js';
 
 export function registerTrend(program: Command, io: Io): void {
   withFormat(
@@ -20,7 +19,7 @@ export function registerTrend(program: Command, io: Io): void {
     const by = stats.parseGroupDimensions(opts.by);
     if (by.length !== 1) throw new InvalidDataError(`--by ${opts.by}: a trend takes one dimension`);
     if (opts.per !== 'year' && opts.per !== 'quarter') throw new InvalidDataError(`--per ${opts.per}: use year or quarter`);
-    const filters = stats.parseFilters(opts, loadTaxonomy());
+    const filters = await readFilters(opts);
     const ctx = await openStatsFor(cmd, io);
     try {
       const t = stats.trend(ctx, by[0], opts.per, filters);
