@@ -4,13 +4,28 @@ import { fileURLToPath } from 'node:url';
 import { Etcd3, type Watcher } from 'etcd3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EtcdProxy } from '../../src/inject/proxy/etcd-proxy.js';
+import { applyFault, type FaultSpec } from '../../src/inject/faults.js';
 import type { InjectionInput } from '../../src/inject/proxy/injection.js';
+import { decodeStoredValue } from '../../src/k8s/value.js';
 import { startEtcd, type EtcdInstance } from '../support/etcd.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'proxy');
 const deployment = readFileSync(path.join(fixtures, 'deployment.pb'));
 const KEY = '/registry/deployments/default/web';
-const BIT = 8 * 200 + 3;
+/** kube-apiserver's view of spec.replicas (1 in the fixture) becomes 2147483647. */
+const SET_REPLICAS: FaultSpec = { model: 'set', field: 'spec.replicas', variant: 'max-int32' };
+/** spec.minReadySeconds (5 in the fixture) with its lowest bit flipped: 4. */
+const FLIP_MIN_READY: FaultSpec = { model: 'bitflip', field: 'spec.minReadySeconds', bit: 0 };
+const faulty = (spec: FaultSpec, key = KEY) => Buffer.from(applyFault(deployment, key, spec).bytes!);
+const decoded = (bytes: Buffer) => decodeStoredValue(bytes, KEY) as { spec: Record<string, unknown> };
+
+/** The value decodes to the original except for one field. */
+function expectOnlyChange(bytes: Buffer, field: string, value: unknown): void {
+  const object = decoded(bytes);
+  expect(object.spec[field]).toBe(value);
+  const original = decoded(deployment);
+  expect({ ...object, spec: { ...object.spec, [field]: original.spec[field] } }).toEqual(original);
+}
 
 let etcd: EtcdInstance;
 let proxy: EtcdProxy;
@@ -51,12 +66,6 @@ afterEach(async () => {
   await direct.delete().prefix('/');
 });
 
-function flipped(bytes: Buffer, bit: number): Buffer {
-  const copy = Buffer.from(bytes);
-  copy[bit >> 3] ^= 1 << (bit & 7);
-  return copy;
-}
-
 function arm(injection: InjectionInput) {
   return proxy.injector.arm(injection);
 }
@@ -89,24 +98,36 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 describe('write channel', () => {
   it('alters what etcd stores for the matching Txn put, and logs it', async () => {
-    arm({ id: 'w1', channel: 'write', match: { keyPrefix: '/registry/deployments/', kind: 'Deployment' }, fault: { model: 'bitflip', bit: BIT } });
+    arm({ id: 'w1', channel: 'write', match: { keyPrefix: '/registry/deployments/', kind: 'Deployment' }, fault: SET_REPLICAS });
     const result = await apiserverCreate(viaProxy, KEY, deployment);
     expect(result.succeeded).toBe(true);
-    expect(Buffer.compare((await stored(KEY))!, flipped(deployment, BIT))).toBe(0);
+    expectOnlyChange((await stored(KEY))!, 'replicas', 2147483647);
 
     const [entry, ...more] = newEntries();
     expect(more).toHaveLength(0);
     expect(entry).toMatchObject({ injectionId: 'w1', channel: 'write', message: 'put', key: KEY, revision: result.header.revision });
     expect(entry.before).toBe(deployment.toString('base64'));
-    expect(entry.after).toBe(flipped(deployment, BIT).toString('base64'));
+    expect(entry.after).toBe(faulty(SET_REPLICAS).toString('base64'));
+    expect(entry.field).toBe('spec.replicas');
+    expect(entry.fault).toContain('spec.replicas');
 
     // One-shot: the next write goes through untouched.
     await viaProxy.put(KEY).value(deployment);
     expect(Buffer.compare((await stored(KEY))!, deployment)).toBe(0);
   });
 
+  it('passes a value the fault does not apply to through unchanged, without counting it', async () => {
+    arm({ id: 'wna', channel: 'write', match: { keyPrefix: '/registry/' }, fault: SET_REPLICAS });
+    await viaProxy.put('/registry/configmaps/default/text').value('not a kubernetes value');
+    await apiserverCreate(viaProxy, KEY, deployment);
+    expect(await direct.get('/registry/configmaps/default/text').string()).toBe('not a kubernetes value');
+    expectOnlyChange((await stored(KEY))!, 'replicas', 2147483647);
+    expect(statusOf('wna')).toMatchObject({ matched: 1, applied: 1, state: 'done' });
+    expect(proxy.injector.faultErrors.at(-1)).toMatchObject({ injectionId: 'wna', key: '/registry/configmaps/default/text' });
+  });
+
   it('fires on the nth matching message only', async () => {
-    arm({ id: 'w3', channel: 'write', match: { namespace: 'default', name: 'web-*' }, trigger: { nth: 3 }, fault: { model: 'bitflip', bit: BIT } });
+    arm({ id: 'w3', channel: 'write', match: { namespace: 'default', name: 'web-*' }, trigger: { nth: 3 }, fault: FLIP_MIN_READY });
     await viaProxy.put('/registry/deployments/other/web-0').value(deployment);
     for (let i = 1; i <= 4; i++) await viaProxy.put(`/registry/deployments/default/web-${i}`).value(deployment);
     const altered = [];
@@ -117,20 +138,20 @@ describe('write channel', () => {
   });
 
   it('fires on every matching message for everyForMs', async () => {
-    arm({ id: 'wall', channel: 'write', match: { keyPrefix: '/registry/deployments/' }, trigger: { everyForMs: 60_000 }, fault: { model: 'bitflip', bit: BIT } });
+    arm({ id: 'wall', channel: 'write', match: { keyPrefix: '/registry/deployments/' }, trigger: { everyForMs: 60_000 }, fault: FLIP_MIN_READY });
     for (let i = 0; i < 3; i++) await viaProxy.put(`/registry/deployments/default/d${i}`).value(deployment);
     await viaProxy.put('/registry/configmaps/default/c').value(deployment);
-    for (let i = 0; i < 3; i++) expect(Buffer.compare((await stored(`/registry/deployments/default/d${i}`))!, flipped(deployment, BIT))).toBe(0);
+    for (let i = 0; i < 3; i++) expectOnlyChange((await stored(`/registry/deployments/default/d${i}`))!, 'minReadySeconds', 4);
     expect(Buffer.compare((await stored('/registry/configmaps/default/c'))!, deployment)).toBe(0);
     expect(statusOf('wall')).toMatchObject({ matched: 3, applied: 3, state: 'firing' });
   });
 
   it('never alters the apiserver health key or the compaction key', async () => {
-    arm({ id: 'wsafe', channel: 'write', trigger: { everyForMs: 60_000 }, fault: { model: 'bitflip', bit: 3 } });
-    await viaProxy.put('/registry/health').value('{"health":"true"}');
-    await viaProxy.put('compact_rev_key').value('v');
-    expect(await direct.get('/registry/health').string()).toBe('{"health":"true"}');
-    expect(await direct.get('compact_rev_key').string()).toBe('v');
+    arm({ id: 'wsafe', channel: 'write', trigger: { everyForMs: 60_000 }, fault: { model: 'corrupt', variant: 'magic' } });
+    await viaProxy.put('/registry/health').value(deployment);
+    await viaProxy.put('compact_rev_key').value(deployment);
+    expect(Buffer.compare((await stored('/registry/health'))!, deployment)).toBe(0);
+    expect(Buffer.compare((await stored('compact_rev_key'))!, deployment)).toBe(0);
     expect(newEntries()).toHaveLength(0);
   });
 });
@@ -138,8 +159,8 @@ describe('write channel', () => {
 describe('read channel', () => {
   it('alters what a Range returns while etcd keeps the original', async () => {
     await direct.put(KEY).value(deployment);
-    arm({ id: 'r1', channel: 'read', match: { kind: 'Deployment', name: 'web' }, fault: { model: 'bitflip', bit: BIT } });
-    expect(Buffer.compare((await viaProxy.get(KEY).buffer())!, flipped(deployment, BIT))).toBe(0);
+    arm({ id: 'r1', channel: 'read', match: { kind: 'Deployment', name: 'web' }, fault: FLIP_MIN_READY });
+    expectOnlyChange((await viaProxy.get(KEY).buffer())!, 'minReadySeconds', 4);
     expect(Buffer.compare((await stored(KEY))!, deployment)).toBe(0);
     expect(Buffer.compare((await viaProxy.get(KEY).buffer())!, deployment)).toBe(0);
     const [entry] = newEntries();
@@ -149,20 +170,20 @@ describe('read channel', () => {
 
   it('alters the failure-branch Range of an apiserver update Txn', async () => {
     await direct.put(KEY).value(deployment);
-    arm({ id: 'r2', channel: 'read', match: { keyPrefix: KEY }, fault: { model: 'bitflip', bit: BIT } });
+    arm({ id: 'r2', channel: 'read', match: { keyPrefix: KEY }, fault: FLIP_MIN_READY });
     const conflict = await viaProxy.if(KEY, 'Mod', '==', 1).then(viaProxy.put(KEY).value('x')).else(viaProxy.get(KEY)).commit();
     expect(conflict.succeeded).toBe(false);
-    expect(Buffer.compare(conflict.responses[0].response_range!.kvs[0].value, flipped(deployment, BIT))).toBe(0);
+    expect(Buffer.compare(conflict.responses[0].response_range!.kvs[0].value, faulty(FLIP_MIN_READY))).toBe(0);
     expect(Buffer.compare((await stored(KEY))!, deployment)).toBe(0);
   });
 
   it('alters a watch event value', async () => {
     const watcher = await viaProxy.watch().prefix('/registry/deployments/').withPreviousKV().create();
     const seen = record(watcher);
-    arm({ id: 'r3', channel: 'read', match: { keyPrefix: '/registry/deployments/', message: 'event' }, fault: { model: 'bitflip', bit: BIT } });
+    arm({ id: 'r3', channel: 'read', match: { keyPrefix: '/registry/deployments/', message: 'event' }, fault: FLIP_MIN_READY });
     await direct.put(KEY).value(deployment);
     await until(() => seen.events.length === 1, 'the watch event');
-    expect(Buffer.compare(seen.events[0].value, flipped(deployment, BIT))).toBe(0);
+    expect(Buffer.compare(seen.events[0].value, faulty(FLIP_MIN_READY))).toBe(0);
     expect(Buffer.compare((await stored(KEY))!, deployment)).toBe(0);
     await watcher.cancel();
   });

@@ -29,15 +29,16 @@ describe('control API', () => {
   });
 
   it('arms, logs and disarms an injection', async () => {
-    const armed = await control.arm({ id: 'c1', channel: 'write', match: { keyPrefix: '/registry/configmaps/' }, fault: { model: 'bitflip', bit: 0 } });
-    expect(armed).toEqual({ id: 'c1', channel: 'write', match: { keyPrefix: '/registry/configmaps/' }, trigger: {}, fault: { model: 'bitflip', bit: 0 } });
-    await client.put('/registry/configmaps/default/a').value('a');
-    expect(await client.get('/registry/configmaps/default/a').string()).toBe('`');
+    const fault = { model: 'corrupt', variant: 'magic' } as const;
+    const armed = await control.arm({ id: 'c1', channel: 'write', match: { keyPrefix: '/registry/configmaps/' }, fault });
+    expect(armed).toEqual({ id: 'c1', channel: 'write', match: { keyPrefix: '/registry/configmaps/' }, trigger: {}, fault });
+    await client.put('/registry/configmaps/default/a').value('abcd');
+    expect(await client.get('/registry/configmaps/default/a').string()).toBe('abce');
 
     const { entries, next } = await control.log();
     expect(next).toBe(1);
     expect(entries).toEqual([
-      expect.objectContaining({ injectionId: 'c1', channel: 'write', key: '/registry/configmaps/default/a', before: 'YQ==', after: 'YA==' }),
+      expect.objectContaining({ injectionId: 'c1', channel: 'write', key: '/registry/configmaps/default/a', before: 'YWJjZA==', after: 'YWJjZQ==' }),
     ]);
     expect((await control.log(next)).entries).toEqual([]);
     expect((await control.health()).injections).toEqual([{ id: 'c1', channel: 'write', matched: 1, applied: 1, state: 'done' }]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidDataError } from '../../core/errors.js';
-import { applyFault, type FaultApplication, type FaultSpec } from './fault-adapter.js';
+import { applyFault, type FaultApplication, type FaultSpec } from '../faults.js';
 import { isProtectedKey, kindOfValue, parseRegistryKey } from './etcd-messages.js';
 
 /** Where an injection acts: what etcd stores (write), what the apiserver sees (read), or a lost message (drop). */
