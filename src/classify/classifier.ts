@@ -105,7 +105,9 @@ function scoreCodes(
   for (const [code, byRule] of codes) {
     let score = 0;
     const evidence: Evidence[] = [];
-    for (const list of byRule.values()) {
+    for (const all of byRule.values()) {
+      // "CPU throttling" also contains "throttling": a span inside a longer span of the same rule is one match.
+      const list = all.filter((e) => !all.some((o) => o !== e && o.field === e.field && o.start <= e.start && o.end >= e.end && o.end - o.start > e.end - e.start));
       // Saying the same words again adds little; saying other words of the same rule adds more.
       const groups = new Map<string, number[]>();
       for (const e of list) {

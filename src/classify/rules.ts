@@ -279,17 +279,21 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
         if (seen.has(key)) throw new InvalidDataError(`${at(kind, j)}: rule "${spec.name}" lists ${kind.slice(0, -1)} "${value}" twice`);
         seen.add(key);
       };
+      // Inflections of one phrase ("crash", "crashes") stem alike: index each stem sequence once per rule.
+      const indexed = new Set<string>();
       spec.phrases.forEach((phrase, j) => {
         once('phrases', phrase, j);
         const stems = normalize(phraseStems(phrase));
         if (stems.length === 0) throw new InvalidDataError(`${at('phrases', j)}: phrase "${phrase}" has no words`);
-        addPhrase(compiled.phrases, stems, index);
+        if (!indexed.has(stems.join(' '))) addPhrase(compiled.phrases, stems, index);
+        indexed.add(stems.join(' '));
       });
       spec.tags.forEach((tag, j) => {
         once('tags', tag, j);
         const stems = normalize(phraseStems(tag));
         if (stems.length === 0) throw new InvalidDataError(`${at('tags', j)}: tag "${tag}" has no words`);
-        addPhrase(compiled.tagPhrases, stems, index);
+        if (!indexed.has(`tag:${stems.join(' ')}`)) addPhrase(compiled.tagPhrases, stems, index);
+        indexed.add(`tag:${stems.join(' ')}`);
       });
       spec.patterns.forEach((pattern, j) => {
         once('patterns', pattern, j);

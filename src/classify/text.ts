@@ -62,24 +62,36 @@ export function normalizeHeading(heading: string): string {
 }
 
 /**
- * Finds the named sections of a Markdown field: a known heading opens a section that runs to the next heading
- * (of any level); a known `Key: value` line is a one-line section. Unknown headings close the current section.
+ * Finds the named sections of a Markdown field: a known heading opens a section that runs to the next known
+ * heading or the next heading of the same or a higher level; a known `Key: value` line is a one-line section.
  */
 export function findSections(text: string, matchers: readonly SectionMatcher[]): Section[] {
   const lookup = new Map<string, string>();
   for (const m of matchers) for (const h of m.headings) lookup.set(h, m.name);
-  const headings: { name: string | undefined; start: number; bodyStart: number }[] = [];
+  const headings: { name: string | undefined; level: number; start: number; bodyStart: number }[] = [];
   for (const re of [HEADING, BOLD_HEADING]) {
     re.lastIndex = 0;
     for (const m of text.matchAll(re)) {
       const title = re === HEADING ? m[2] : m[1];
-      headings.push({ name: lookup.get(normalizeHeading(title)), start: m.index, bodyStart: m.index + m[0].length });
+      // A bold line acts as the deepest heading level.
+      const level = re === HEADING ? m[1].length : 7;
+      headings.push({ name: lookup.get(normalizeHeading(title)), level, start: m.index, bodyStart: m.index + m[0].length });
     }
   }
   headings.sort((a, b) => a.start - b.start);
   const sections: Section[] = [];
   headings.forEach((h, i) => {
-    if (h.name) sections.push({ name: h.name, start: h.bodyStart, end: headings[i + 1]?.start ?? text.length });
+    if (!h.name) return;
+    // The section runs until the next heading of the same or a higher level, so "### 16:30" entries stay in
+    // their "## Timeline".
+    let end = text.length;
+    for (let k = i + 1; k < headings.length; k++) {
+      if (headings[k].level <= h.level || headings[k].name) {
+        end = headings[k].start;
+        break;
+      }
+    }
+    sections.push({ name: h.name, start: h.bodyStart, end });
   });
   KEY_LINE.lastIndex = 0;
   for (const m of text.matchAll(KEY_LINE)) {
