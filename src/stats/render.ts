@@ -44,8 +44,14 @@ export function renderCrossTable(t: CrossTable, format: OutputFormat, notes: str
   }
   const cell = (s: Share) => (s.count === 0 ? '0' : `${s.count} (${formatPercent(s.share)})`);
   const headers = [`${t.rowDimension} \\ ${t.columnDimension}`, ...t.columns, 'total'];
-  const rows: Cell[][] = t.rows.map((r, i) => [r, ...t.cells[i].map(cell), cell(t.rowTotals[i])]);
+  const rows: string[][] = t.rows.map((r, i) => [r, ...t.cells[i].map(cell), cell(t.rowTotals[i])]);
   rows.push(['total', ...t.columnTotals.map(cell), `${t.total}`]);
+  if (format === 'table') {
+    // Right-align the count columns (renderTable right-aligns only numbers, and these cells are text).
+    const widths = headers.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
+    for (const row of rows) for (let j = 1; j < row.length; j++) row[j] = row[j].padStart(widths[j]);
+    return withNotes(format, headers.map((h, j) => (j === 0 ? h : h.padStart(widths[j]))), rows, notes);
+  }
   return withNotes(format, headers, rows, notes);
 }
 
