@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InvalidDataError, SourceError } from '../core/errors.js';
 import { canonicalIncidentId, type FetchCacheEntry, type IncidentRecord } from '../core/incident.js';
+import { listGitHubFolder } from './github-contents.js';
 import { emptyRecord, firstSentence, readOfflineFile, type Source, type SourceContext, type SourceEvent } from './source.js';
 
 const OFFLINE_PATH = 'BugsInKube/bugs';
@@ -80,20 +81,21 @@ export function groupByIncident(bugs: BugDefinition[]): BugDefinition[][] {
 }
 
 /** Source: BugsInKube reconciliation bugs (bugs/bug-N/definition.json). */
-export function bugsInKubeSource(apiBaseUrl = 'https://api.github.com'): Source {
+export function bugsInKubeSource(apiBaseUrl = 'https://api.github.com', rawBaseUrl = 'https://raw.githubusercontent.com'): Source {
   const listUrl = `${apiBaseUrl.replace(/\/$/, '')}/repos/EmInReLab/BugsInKube/contents/bugs`;
+  const rawRoot = `${rawBaseUrl.replace(/\/$/, '')}/EmInReLab/BugsInKube/HEAD/bugs`;
   return {
     name: 'bugsinkube',
     description: 'BugsInKube (APSEC 2024) reproducible Kubernetes reconciliation bugs: link, category, severity, short description',
     offlinePath: OFFLINE_PATH,
     liveUrl: listUrl,
     license: null,
-    run: (ctx) => runBugsInKube(ctx, listUrl),
+    run: (ctx) => runBugsInKube(ctx, listUrl, rawRoot),
   };
 }
 
-async function* runBugsInKube(ctx: SourceContext, listUrl: string): AsyncIterable<SourceEvent> {
-  const files = ctx.offlineDir !== null ? await listOffline(ctx.offlineDir) : await listLive(ctx, listUrl);
+async function* runBugsInKube(ctx: SourceContext, listUrl: string, rawRoot: string): AsyncIterable<SourceEvent> {
+  const files = ctx.offlineDir !== null ? await listOffline(ctx.offlineDir) : await listLive(ctx, listUrl, rawRoot);
   yield { type: 'total', count: files.length };
   const bugs: BugDefinition[] = [];
   const fetchedEntries: FetchCacheEntry[] = [];
@@ -135,15 +137,9 @@ async function listOffline(offlineDir: string): Promise<Array<{ name: string; do
 }
 
 /** Online, each bug is a folder bugs/bug-N/ holding definition.json next to the raw file URL. */
-async function listLive(ctx: SourceContext, listUrl: string): Promise<Array<{ name: string; downloadUrl?: string }>> {
-  const response = await (await ctx.http()).get(listUrl, { headers: { accept: 'application/vnd.github+json' } });
-  const listing = JSON.parse(response.text) as Array<{ name: string; type: string }>;
-  if (!Array.isArray(listing)) throw new SourceError(`${listUrl}: expected a folder listing (JSON array)`);
-  return listing
+async function listLive(ctx: SourceContext, listUrl: string, rawRoot: string): Promise<Array<{ name: string; downloadUrl?: string }>> {
+  return (await listGitHubFolder(ctx, listUrl))
     .filter((f) => f.type === 'dir' && /^bug-\d+$/.test(f.name))
     .sort((a, b) => Number(a.name.slice(4)) - Number(b.name.slice(4)))
-    .map((f) => ({
-      name: `${f.name}.definition.json`,
-      downloadUrl: `https://raw.githubusercontent.com/EmInReLab/BugsInKube/HEAD/bugs/${f.name}/definition.json`,
-    }));
+    .map((f) => ({ name: `${f.name}.definition.json`, downloadUrl: `${rawRoot}/${f.name}/definition.json` }));
 }

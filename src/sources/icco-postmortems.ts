@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InvalidDataError, SourceError } from '../core/errors.js';
 import { canonicalIncidentId, type IncidentRecord } from '../core/incident.js';
+import { listGitHubFolder } from './github-contents.js';
 import { kubernetesTerms } from './kubernetes-relevance.js';
 import { emptyRecord, firstSentence, readOfflineFile, yearOf, type Source, type SourceContext, type SourceEvent } from './source.js';
 
@@ -140,11 +141,7 @@ async function listOffline(offlineDir: string): Promise<Array<{ name: string; do
 }
 
 async function listLive(ctx: SourceContext, listUrl: string): Promise<Array<{ name: string; downloadUrl?: string }>> {
-  const response = await (await ctx.http()).get(listUrl, { headers: { accept: 'application/vnd.github+json' } });
-  const listing = JSON.parse(response.text) as Array<{ name: string; type: string; download_url: string | null }>;
-  if (!Array.isArray(listing)) throw new SourceError(`${listUrl}: expected a folder listing (JSON array)`);
-  return listing
-    .filter((f) => f.type === 'file' && f.download_url && f.name.endsWith('.md'))
-    .map((f) => ({ name: f.name, downloadUrl: f.download_url! }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return (await listGitHubFolder(ctx, listUrl))
+    .filter((f) => f.type === 'file' && f.downloadUrl && f.name.endsWith('.md'))
+    .map((f) => ({ name: f.name, downloadUrl: f.downloadUrl! }));
 }

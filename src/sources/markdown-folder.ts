@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidDataError, SourceError } from '../core/errors.js';
 import { canonicalIncidentId, type IncidentRecord } from '../core/incident.js';
+import { listGitHubFolder } from './github-contents.js';
 import { kubernetesTerms } from './kubernetes-relevance.js';
 import { emptyRecord, readOfflineFile, yearOf, type Source, type SourceContext, type SourceEvent } from './source.js';
 
@@ -145,20 +146,10 @@ async function listOffline(offlineDir: string, folder: string): Promise<Array<{ 
   return names.filter(isReportFile).sort().map((name) => ({ name }));
 }
 
-/** Lists the folder with the GitHub contents API (an array of {name, type, download_url}). */
 async function listLive(ctx: SourceContext, listUrl: string): Promise<Array<{ name: string; downloadUrl?: string }>> {
-  const response = await (await ctx.http()).get(listUrl, { headers: { accept: 'application/vnd.github+json' } });
-  let listing: Array<{ name: string; type: string; download_url: string | null }>;
-  try {
-    listing = JSON.parse(response.text) as typeof listing;
-  } catch (cause) {
-    throw new SourceError(`${listUrl}: the contents listing is not JSON`, { cause });
-  }
-  if (!Array.isArray(listing)) throw new SourceError(`${listUrl}: expected a folder listing (JSON array)`);
-  return listing
-    .filter((f) => f.type === 'file' && f.download_url && isReportFile(f.name))
-    .map((f) => ({ name: f.name, downloadUrl: f.download_url! }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return (await listGitHubFolder(ctx, listUrl))
+    .filter((f) => f.type === 'file' && f.downloadUrl && isReportFile(f.name))
+    .map((f) => ({ name: f.name, downloadUrl: f.downloadUrl! }));
 }
 
 /** mybinder.org incident reports (BinderHub on GKE); Kubernetes-related reports only. */
