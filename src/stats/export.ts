@@ -21,8 +21,11 @@ export async function writeExport(ctx: StatsContext, filters: StatsFilters, form
   let count = 0;
   try {
     const out = createWriteStream(partial, { flags: 'wx' });
-    const opened = once(out, 'open');
-    await opened;
+    try {
+      await once(out, 'open');
+    } catch (cause) {
+      throw new InvalidDataError(`${file}: cannot write there (${(cause as Error).message}); check that its directory exists and is writable`, { cause });
+    }
     const sink = format === 'csv' ? stringify({ header: true, columns: [...EXPORT_COLUMNS] }) : undefined;
     const finished = once(out, 'finish');
     sink?.pipe(out);

@@ -146,6 +146,15 @@ describe('mutiny export', () => {
     );
   });
 
+  it('writes the header for an empty selection and names a missing directory', async () => {
+    const out = path.join(dir, 'none.csv');
+    expect((await mutiny('export', '--out', out, '--where', 'failure=Sta')).err).toBe(`wrote 0 incidents to ${out}\n`);
+    expect(readFileSync(out, 'utf8')).toBe(`${EXPORT_COLUMNS.join(',')}\n`);
+    const bad = await mutiny('export', '--out', path.join(dir, 'missing', 'x.csv'));
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^error: .*missing\/x\.csv: cannot write there \(ENOENT.*\); check that its directory exists and is writable\n$/);
+  });
+
   it('refuses to overwrite without --force and is byte-identical when repeated', async () => {
     const out = path.join(dir, 'incidents.jsonl');
     writeFileSync(out, 'keep me');
