@@ -93,7 +93,7 @@ export function planCampaign(
   const knownKinds = catalog.kinds();
   const targets = spec.targets.flatMap((t, ti) => {
     if (!knownKinds.includes(t.kind)) {
-      const near = knownKinds.find((k) => k.toLowerCase() === t.kind.toLowerCase());
+      const near = closestName(t.kind, knownKinds);
       fail(['spec', 'targets', ti, 'kind'], `unknown kind "${t.kind}"; ${near ? `did you mean ${near}?` : `known: ${knownKinds.join(', ')}`}`);
     }
     let fields: (string | undefined)[] = t.fields ?? [];
@@ -181,6 +181,31 @@ export function planCampaign(
       assumption: `${resetSeconds}s lab reset + ${spec.observation.windowSeconds}s observation window per run`,
     },
   };
+}
+
+// The known name nearest to a typo (case-insensitive edit distance at most 2), for "did you mean" hints.
+function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
 }
 
 /** JSON with object keys sorted and undefined members left out, so equal definitions hash equally. */
