@@ -1,21 +1,14 @@
-import { readFileSync } from 'node:fs';
 import type { Etcd3 } from 'etcd3';
-import { EtcdUnavailableError, InvalidDataError, MutinyError } from '../core/errors.js';
+import { InvalidDataError, MutinyError } from '../core/errors.js';
 import { LAB_MARKER_KEY } from '../core/lab-marker.js';
 import { decodeStoredValue, type JsonObject } from '../k8s/index.js';
 import { RESOURCE_TYPES, resourceTypeForKey } from '../k8s/resources.js';
 import { diffObjects, type DiffLine } from './diff.js';
+import { connectEtcd, etcdCall, readPrefix, type EtcdConnection } from './etcd-client.js';
 import { applyFault, type FaultContext, type FaultSpec } from './faults.js';
 import { Journal, type JournalEntry } from './journal.js';
 
-/** How to reach etcd. TLS material is read from files; it is never logged. */
-export interface EtcdConnection {
-  /** Client URLs, e.g. ['http://127.0.0.1:2379']. */
-  endpoints: string[];
-  cacert?: string;
-  cert?: string;
-  key?: string;
-}
+export type { EtcdConnection } from './etcd-client.js';
 
 /** A concurrent write changed the key between our read and our transaction, more times than we retry. */
 export class InjectionConflictError extends MutinyError {}
@@ -93,46 +86,24 @@ export class Injector {
    * stateDir()/journal.sqlite.
    */
   static async open(connection: EtcdConnection, options: { journalPath?: string; allowForeignCluster?: boolean } = {}): Promise<Injector> {
-    if (connection.endpoints.length === 0) throw new InvalidDataError('--endpoints: give at least one etcd client URL, e.g. http://127.0.0.1:2379');
-    const { Etcd3 } = await import('etcd3');
-    const readPem = (file: string | undefined, flag: string): Buffer | undefined => {
-      if (!file) return undefined;
-      try {
-        return readFileSync(file);
-      } catch (cause) {
-        throw new InvalidDataError(`${flag} ${file}: cannot read it (${(cause as NodeJS.ErrnoException).code ?? 'error'}); check the path`, { cause });
-      }
-    };
-    const rootCertificate = readPem(connection.cacert, '--cacert');
-    const credentials = rootCertificate
-      ? { rootCertificate, privateKey: readPem(connection.key, '--key'), certChain: readPem(connection.cert, '--cert') }
-      : undefined;
-    const client = new Etcd3({
-      hosts: connection.endpoints,
-      credentials,
-      defaultCallOptions: () => ({ deadline: Date.now() + 5000 }),
-    });
+    const client = await connectEtcd(connection);
     const endpoint = connection.endpoints.join(',');
-    const injector = new Injector(client, new Journal(options.journalPath), endpoint);
+    let journal: Journal | undefined;
     try {
-      const marker = await injector.call(() => client.get(LAB_MARKER_KEY).buffer());
+      const marker = await etcdCall(endpoint, () => client.get(LAB_MARKER_KEY).buffer());
       if (marker === null && !options.allowForeignCluster) {
         throw new ForeignClusterError(`etcd at ${endpoint} has no ${LAB_MARKER_KEY} marker, so it is not a mutiny lab; pass --allow-foreign-cluster to write to it anyway`);
       }
+      journal = new Journal(options.journalPath);
     } catch (error) {
-      injector.close();
+      client.close();
       throw error;
     }
-    return injector;
+    return new Injector(client, journal, endpoint);
   }
 
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (cause) {
-      if (cause instanceof MutinyError) throw cause;
-      throw new EtcdUnavailableError(`etcd at ${this.endpoint}: ${(cause as Error).message}; check --endpoints and that etcd is running`, { cause });
-    }
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return etcdCall(this.endpoint, operation);
   }
 
   private async read(key: string): Promise<{ value: Uint8Array; modRevision: number } | null> {
@@ -203,14 +174,13 @@ export class Injector {
   private async gatherCandidates(key: string, fault: FaultSpec, value: Uint8Array): Promise<FaultContext> {
     if (fault.variant !== undefined && fault.variant !== 'other-name' && fault.variant !== 'other-uid') return {};
     const prefix = candidatePrefix(key, fault.field ?? '', value);
-    const response = await this.call(() => this.client.getAll().prefix(prefix).limit(500).exec());
     const names: string[] = [];
     const uids: string[] = [];
-    for (const kv of response.kvs) {
-      const otherKey = kv.key.toString();
+    for (const pair of await readPrefix(this.client, this.endpoint, prefix)) {
+      const otherKey = pair.key;
       names.push(otherKey.slice(otherKey.lastIndexOf('/') + 1));
       try {
-        const uid = (decodeStoredValue(new Uint8Array(kv.value), otherKey).metadata as JsonObject | undefined)?.uid;
+        const uid = (decodeStoredValue(pair.value, otherKey).metadata as JsonObject | undefined)?.uid;
         if (typeof uid === 'string') uids.push(uid);
       } catch {
         // Undecodable neighbours (encrypted, corrupt) just offer no uid.

@@ -78,7 +78,8 @@ export interface FieldLocation {
   key?: string;
 }
 
-function resolveName(schema: MessageSchema, name: string): FieldSchema[] | undefined {
+/** The field a JSON name denotes in a message, preceded by the inline (embedded) fields leading to it. */
+export function resolveName(schema: MessageSchema, name: string): FieldSchema[] | undefined {
   const direct = schema.byJsonName.get(name) ?? schema.fields.find((f) => !f.inline && f.protoName === name);
   if (direct) return [direct];
   for (const field of schema.fields) {

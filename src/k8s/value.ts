@@ -152,3 +152,31 @@ export function encodeStoredValue(object: JsonObject, key?: string): Uint8Array 
   writeScalar(envelope, 4, 'string', '', 'contentType');
   return envelope.finish();
 }
+
+/**
+ * Decodes what `etcdctl get` printed: with --print-value-only, the value plus the newline etcdctl appends;
+ * without it, a key line first. The exact stored bytes are tried first, so a value that really ends in a
+ * newline (JSON) still decodes as stored. Errors report byte offsets into the value.
+ */
+export function decodeEtcdctlCapture(capture: Uint8Array, key?: string): { key?: string; value: Uint8Array; object: JsonObject } {
+  let value = capture;
+  let foundKey = key;
+  if (capture[0] === 0x2f) {
+    const newline = capture.indexOf(0x0a);
+    if (newline > 0) {
+      foundKey ??= utf8.decode(capture.subarray(0, newline));
+      value = capture.subarray(newline + 1);
+    }
+  }
+  try {
+    return { key: foundKey, value, object: decodeStoredValue(value, foundKey) };
+  } catch (error) {
+    if (value[value.length - 1] !== 0x0a || error instanceof EncryptedValueError) throw error;
+    const trimmed = value.subarray(0, value.length - 1);
+    try {
+      return { key: foundKey, value: trimmed, object: decodeStoredValue(trimmed, foundKey) };
+    } catch {
+      throw error;
+    }
+  }
+}

@@ -13,6 +13,11 @@ import { registerShow } from './show.js';
 import { registerSearch } from './search.js';
 import { registerExport } from './export.js';
 import { registerResults } from './results.js';
+import { registerDecode } from './decode.js';
+import { registerEncode } from './encode.js';
+import { registerFields } from './fields.js';
+import { registerInject } from './inject.js';
+import { registerRestore } from './restore.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
@@ -29,4 +34,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerExport,
   registerProxy,
   registerResults,
+  registerDecode, registerEncode, registerFields, registerInject, registerRestore,
 ];
