@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidDataError } from '../core/errors.js';
 import { UNKNOWN, type DimensionName } from '../core/taxonomy.js';
 import type { IncidentInput } from './classifier.js';
+import { parseEntrySummary } from './entry-text.js';
 
 const Single = z.string().nullable();
 const Multi = z.array(z.string()).nullable();
@@ -73,25 +74,9 @@ export function parseGoldFile(text: string, file: string): GoldIncident[] {
 }
 
 function goldIncidentInput(row: z.infer<typeof GoldLineSchema>): IncidentInput {
-  let text = row.text ?? null;
-  let impact: string | null = null;
-  let tags: string[] = [];
-  // Only the short k8s.af entry format (title line, involved:, impact:) is split; postmortems keep their text.
-  if (text && /^involved:/im.test(text) && text.split('\n').length <= 5) {
-    const lines = text.split('\n');
-    const keep: string[] = [];
-    for (const line of lines) {
-      const m = /^(involved|impact):\s*(.*)$/i.exec(line);
-      if (m && m[1].toLowerCase() === 'involved') {
-        tags = m[2].split(',').map((t) => t.trim()).filter(Boolean);
-      } else if (m) {
-        impact = m[2].trim();
-      } else keep.push(line);
-    }
-    // The entry's first line repeats the title; the rest went to tags and impact.
-    text = keep.length <= 1 ? null : keep.join('\n');
-  }
-  return { id: row.id, title: row.title ?? '', text, impact, tags, labels: row.labels_on_github ?? [] };
+  const entry = parseEntrySummary(row.text);
+  if (entry) return { id: row.id, title: row.title ?? '', text: null, impact: entry.impact, tags: entry.tags, labels: row.labels_on_github ?? [] };
+  return { id: row.id, title: row.title ?? '', text: row.text ?? null, impact: null, tags: [], labels: row.labels_on_github ?? [] };
 }
 
 /** Whether a gold value set can be scored: labeled, and not `unknown` (the annotator could not tell). */

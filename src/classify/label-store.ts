@@ -2,6 +2,7 @@ import type { Db } from '../core/sqlite.js';
 import { InvalidDataError } from '../core/errors.js';
 import { assertCode, DIMENSIONS, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
 import type { Classification, Evidence, IncidentInput } from './classifier.js';
+import { parseEntrySummary } from './entry-text.js';
 import type { GoldIncident } from './gold.js';
 
 /** A label dimension as stored: the SPEC dimensions plus `failure_also`. */
@@ -61,7 +62,11 @@ export function incidentInputFromRow(row: IncidentRow): IncidentInput {
     throw new InvalidDataError(`incident ${row.id}: tags column is not a JSON array; re-run the source refresh`);
   }
   const github = row.source.startsWith('github');
-  return { id: row.id, title: row.title, text: row.text, impact: row.impact, tags: github ? [] : tags, labels: github ? tags : [] };
+  // A k8s.af entry's text repeats its title, tags and impact line: read the fields, not the words twice.
+  // Only when the fields really hold what the text repeats, so evidence offsets stay offsets into the row.
+  const entry = parseEntrySummary(row.text);
+  const repeated = entry !== undefined && (tags.length > 0 || entry.tags.length === 0) && (row.impact !== null || entry.impact === null);
+  return { id: row.id, title: row.title, text: repeated ? null : row.text, impact: row.impact, tags: github ? [] : tags, labels: github ? tags : [] };
 }
 
 /**
@@ -134,18 +139,36 @@ export function setHumanLabels(
   return rows;
 }
 
+/** A URL reduced to what identifies a page: no scheme, `www.`, trailing slash, or GitHub commit pin. */
+function urlKey(url: string): string {
+  return url
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/^www\./, '')
+    .replace(/^(github\.com\/[^/]+\/[^/]+\/blob\/)[^/]+\//, '$1head/')
+    .replace(/#.*$/, '')
+    .replace(/\/+$/, '');
+}
+
 /**
- * Finds the stored incident a gold line is about: same id, same URL, or for a GitHub issue the
- * `github:<owner>/<repo>#<n>` id built from its URL.
+ * Returns a function that finds the stored incident a gold line is about: same id, the same page URL (ignoring
+ * scheme, `www.`, trailing slash and GitHub commit pins), or for a GitHub issue `github:<owner>/<repo>#<n>`.
  */
-export function resolveGoldIncident(db: Db, gold: Pick<GoldIncident, 'id' | 'url'>): IncidentRow | undefined {
-  const byId = readIncident(db, gold.id);
-  if (byId) return byId;
-  if (!gold.url) return undefined;
-  const byUrl = db.prepare(`SELECT ${COLUMNS} FROM incidents WHERE url = ? LIMIT 1`).get(gold.url) as IncidentRow | undefined;
-  if (byUrl) return byUrl;
-  const issue = /^https:\/\/github\.com\/([^/]+\/[^/]+)\/(?:issues|pull)\/(\d+)/.exec(gold.url);
-  return issue ? readIncident(db, `github:${issue[1]}#${issue[2]}`) : undefined;
+export function goldIncidentResolver(db: Db): (gold: Pick<GoldIncident, 'id' | 'url'>) => IncidentRow | undefined {
+  const byUrl = new Map<string, string>();
+  for (const r of db.prepare('SELECT id, url FROM incidents WHERE url IS NOT NULL').all() as { id: string; url: string }[]) {
+    byUrl.set(urlKey(r.url), r.id);
+  }
+  return (gold) => {
+    const byId = readIncident(db, gold.id);
+    if (byId) return byId;
+    if (!gold.url) return undefined;
+    const id = byUrl.get(urlKey(gold.url));
+    if (id) return readIncident(db, id);
+    const issue = /^https:\/\/github\.com\/([^/]+\/[^/]+)\/(?:issues|pull)\/(\d+)/.exec(gold.url);
+    return issue ? readIncident(db, `github:${issue[1]}#${issue[2]}`) : undefined;
+  };
 }
 
 /** Imports gold/human labels; returns how many incidents were labeled and the ids not found in the database. */
@@ -159,8 +182,9 @@ export function importHumanLabels(
   let labeled = 0;
   let rows = 0;
   const missing: string[] = [];
+  const resolve = goldIncidentResolver(db);
   for (const g of gold) {
-    const row = resolveGoldIncident(db, g);
+    const row = resolve(g);
     if (!row) {
       missing.push(g.id);
       continue;

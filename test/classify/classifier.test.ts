@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyIncident } from '../../src/classify/classifier.js';
+import { parseEntrySummary } from '../../src/classify/entry-text.js';
+import { incidentInputFromRow } from '../../src/classify/label-store.js';
 import { loadRules, RULES_DIR } from '../../src/classify/rule-files.js';
 import { compileRules, type RuleFile } from '../../src/classify/rules.js';
 import { loadTaxonomy } from '../../src/core/taxonomy.js';
@@ -114,5 +116,31 @@ describe('decisions and evidence', () => {
     const input = { id: 'd', title: 'DNS outage', text: 'CoreDNS was OOMKilled because its memory limit was too low.' };
     expect(classifyIncident(input, rules)).toEqual(classifyIncident(input, rules));
     expect(classifyIncident(input, rules).classifierVersion).toBe(rules.version);
+  });
+});
+
+describe('k8s.af entries', () => {
+  it('recognises an entry whose text only repeats title, tags and impact', () => {
+    const text = 'DNS storm - Acme - blog post 2020\ninvolved: CoreDNS, `ndots:5`\nimpact: DNS resolution failures';
+    expect(parseEntrySummary(text)).toEqual({ tags: ['CoreDNS', '`ndots:5`'], impact: 'DNS resolution failures' });
+    expect(parseEntrySummary('# Postmortem\n\nimpact: all pods down\n\nMore text here.\nAnd more.\nAnd more.')).toBeUndefined();
+  });
+
+  it('classifies a stored entry from its fields, not twice from its text', () => {
+    const row = {
+      id: 'https://example.org/dns-storm',
+      source: 'k8s-failure-stories',
+      url: 'https://example.org/dns-storm',
+      title: 'DNS storm (Acme, blog post 2020)',
+      text: 'DNS storm - Acme - blog post 2020\ninvolved: CoreDNS, ndots\nimpact: DNS resolution failures',
+      impact: 'DNS resolution failures',
+      tags: '["CoreDNS","ndots"]',
+      updated_at: '2026-01-01',
+    };
+    const input = incidentInputFromRow(row);
+    expect(input).toMatchObject({ text: null, impact: 'DNS resolution failures', tags: ['CoreDNS', 'ndots'], labels: [] });
+    const r = classifyIncident(input, rules);
+    expect(r.dimensions.failure.values).toEqual(['Net']);
+    expect(r.dimensions.component.evidence.dns.every((e) => e.field === 'tags' || e.field === 'impact' || e.field === 'title')).toBe(true);
   });
 });

@@ -49,8 +49,9 @@ export function registerEval(program: Command, io: Io): void {
       const [{ openDatabase }, store] = await Promise.all([import('../../store/database.js'), import('../../classify/label-store.js')]);
       const db = openDatabase(dbFile, { readonly: true });
       try {
+        const resolve = store.goldIncidentResolver(db);
         return gold.map((g) => {
-          const row = store.resolveGoldIncident(db, g);
+          const row = resolve(g);
           if (!row) return g.incident;
           fromDb++;
           return store.incidentInputFromRow(row);
