@@ -21,6 +21,9 @@ export const ISSUE_QUERIES: ReadonlyArray<{ name: string; q: string }> = [
   { name: 'etcd-corruption', q: 'etcd corrupt in:title,body' },
 ];
 
+/** The licence note recorded on issues whose text is kept: the text belongs to its authors. */
+export const ISSUE_TEXT_LICENSE = 'GitHub issue text (authors; GitHub Terms of Service)';
+
 /** Where the search windows start when there is no --since and no earlier run: the repository's first issues. */
 export const SEARCH_EPOCH = '2014-06-01';
 /** GitHub search returns at most this many results per query; larger windows are split. */
@@ -130,7 +133,7 @@ export function issueRecord(issue: GitHubIssue, repo: string, seeded: boolean): 
     year: yearOf(published),
     text: body || null,
     textKind: body ? 'article' : 'none',
-    license: body ? 'GitHub issue text (authors; GitHub Terms of Service)' : null,
+    license: body ? ISSUE_TEXT_LICENSE : null,
     tags: labelNames(issue),
     extra: {
       repo,
@@ -183,7 +186,7 @@ export function githubIssuesSource(options: GitHubIssuesOptions = {}): Source {
     description: `${repo} issues: 147 labelled failures seeded offline; live: issue text, label/keyword searches (no flakes)`,
     offlinePath: path.relative(PACKAGE_ROOT, options.seedsFile ?? ISSUE_SEEDS_FILE),
     liveUrl: `${baseUrl}/repos/${repo}/issues`,
-    license: null,
+    license: ISSUE_TEXT_LICENSE,
     run: (ctx) => runGitHubIssues(ctx, { ...options, repo, baseUrl }),
   };
 }

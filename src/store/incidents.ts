@@ -10,7 +10,18 @@ import {
   type UpsertOutcome,
 } from '../core/incident.js';
 import { assertCode, loadTaxonomy, UNKNOWN, type DimensionName } from '../core/taxonomy.js';
+import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
+
+// Prepared statements per connection: a refresh writes thousands of one-record transactions.
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+function sql(db: Db, text: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) cache.set(text, (statement = db.prepare(text)));
+  return statement;
+}
 
 /** The classifier_version of human (gold) label rows. */
 export const HUMAN_CLASSIFIER_VERSION = 'human';
@@ -122,7 +133,7 @@ function fromDbRow(row: IncidentDbRow): IncidentRow {
 
 /** Reads one incident by id. */
 export function readIncident(db: Db, id: string): IncidentRow | undefined {
-  const row = db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentDbRow | undefined;
+  const row = sql(db, 'SELECT * FROM incidents WHERE id = ?').get(id) as IncidentDbRow | undefined;
   return row && fromDbRow(row);
 }
 
@@ -130,8 +141,8 @@ export function readIncident(db: Db, id: string): IncidentRow | undefined {
 export function readIncidents(db: Db, options: { source?: string } = {}): IncidentRow[] {
   const rows = (
     options.source === undefined
-      ? db.prepare('SELECT * FROM incidents ORDER BY id').all()
-      : db.prepare('SELECT * FROM incidents WHERE source = ? ORDER BY id').all(options.source)
+      ? sql(db, 'SELECT * FROM incidents ORDER BY id').all()
+      : sql(db, 'SELECT * FROM incidents WHERE source = ? ORDER BY id').all(options.source)
   ) as IncidentDbRow[];
   return rows.map(fromDbRow);
 }
@@ -148,63 +159,72 @@ export function countIncidentsBySource(db: Db): Array<{ source: string; incident
  * when given) and reports whether the merged incident is new, updated or unchanged. Unchanged records write
  * nothing, so a second refresh of the same inputs leaves the file's content as it was.
  */
-export function upsertIncident(
-  db: Db,
-  record: IncidentRecord,
-  options: { humanLabels?: HumanLabels; cursor?: string; now?: string } = {},
-): UpsertOutcome {
+export function upsertIncident(db: Db, record: IncidentRecord, options: UpsertOptions = {}): UpsertOutcome {
+  let write = upserts.get(db);
+  if (!write) upserts.set(db, (write = db.transaction((r: IncidentRecord, o: UpsertOptions) => writeRecord(db, r, o))));
+  return write(record, options);
+}
+
+/** What may accompany a record: its incident's human labels, the source's cursor, a fixed clock (tests). */
+export interface UpsertOptions {
+  humanLabels?: HumanLabels;
+  cursor?: string;
+  now?: string;
+}
+
+// One transaction function per connection (creating one prepares BEGIN/COMMIT each time).
+const upserts = new WeakMap<Db, (record: IncidentRecord, options: UpsertOptions) => UpsertOutcome>();
+
+function writeRecord(db: Db, record: IncidentRecord, options: UpsertOptions): UpsertOutcome {
   const now = options.now ?? new Date().toISOString();
   const recordHash = stableHash(record);
-  return db.transaction((): UpsertOutcome => {
-    if (options.cursor !== undefined) writeCursorRow(db, record.source, options.cursor, now);
-    const previous = db
-      .prepare('SELECT content_hash FROM incident_contributions WHERE incident_id = ? AND source = ?')
-      .get(record.id, record.source) as { content_hash: string } | undefined;
-    const labelsChanged = options.humanLabels ? writeHumanLabels(db, record.id, options.humanLabels, now, 'check') : false;
-    if (previous?.content_hash === recordHash && !labelsChanged) return 'unchanged';
+  if (options.cursor !== undefined) writeCursorRow(db, record.source, options.cursor, now);
+  const previous = sql(db, 'SELECT content_hash FROM incident_contributions WHERE incident_id = ? AND source = ?')
+    .get(record.id, record.source) as { content_hash: string } | undefined;
+  const labelsChanged = options.humanLabels ? writeHumanLabels(db, record.id, options.humanLabels, now, 'check') : false;
+  if (previous?.content_hash === recordHash && !labelsChanged) return 'unchanged';
 
-    const others = (
-      db.prepare('SELECT record FROM incident_contributions WHERE incident_id = ? AND source <> ?').all(record.id, record.source) as Array<{
-        record: string;
-      }>
-    ).map((r) => JSON.parse(r.record) as IncidentRecord);
-    const merged = mergeContributions([record, ...others]);
-    const mergedHash = stableHash(merged);
-    const existing = db.prepare('SELECT content_hash FROM incidents WHERE id = ?').get(record.id) as { content_hash: string } | undefined;
-    const row = {
-      ...merged,
-      now,
-      hash: mergedHash,
-      tags: JSON.stringify(merged.tags),
-      multi: merged.multiIncident ? 1 : 0,
-      extra: JSON.stringify(merged.extra),
-    };
-    // Plain INSERT or UPDATE, not an UPSERT: an UPSERT's conflict policy would override the OR IGNORE of
-    // triggers that later migrations put on incidents.
-    if (!existing) {
-      db.prepare(
-        `INSERT INTO incidents (id, source, url, title, organization, venue, published, year, fetched_at, updated_at, content_hash,
-                                text, text_kind, license, tags, impact, multi_incident, extra)
-         VALUES (@id, @source, @url, @title, @organization, @venue, @published, @year, @now, @now, @hash,
-                 @text, @textKind, @license, @tags, @impact, @multi, @extra)`,
-      ).run(row);
-    } else if (existing.content_hash !== mergedHash) {
-      db.prepare(
-        `UPDATE incidents SET source = @source, url = @url, title = @title, organization = @organization, venue = @venue,
-           published = @published, year = @year, fetched_at = @now, updated_at = @now, content_hash = @hash, text = @text,
-           text_kind = @textKind, license = @license, tags = @tags, impact = @impact, multi_incident = @multi, extra = @extra
-         WHERE id = @id`,
-      ).run(row);
-    }
-    db.prepare(
-      `INSERT INTO incident_contributions (incident_id, source, content_hash, record, fetched_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(incident_id, source) DO UPDATE SET content_hash = excluded.content_hash, record = excluded.record,
-         fetched_at = excluded.fetched_at`,
-    ).run(record.id, record.source, recordHash, JSON.stringify(record), now);
-    if (options.humanLabels && labelsChanged) writeHumanLabels(db, record.id, options.humanLabels, now, 'write');
-    if (!existing) return 'new';
-    return existing.content_hash === mergedHash && !labelsChanged ? 'unchanged' : 'updated';
-  })();
+  const others = (
+    sql(db, 'SELECT record FROM incident_contributions WHERE incident_id = ? AND source <> ?').all(record.id, record.source) as Array<{
+      record: string;
+    }>
+  ).map((r) => JSON.parse(r.record) as IncidentRecord);
+  const merged = mergeContributions([record, ...others]);
+  const mergedHash = stableHash(merged);
+  const existing = sql(db, 'SELECT content_hash FROM incidents WHERE id = ?').get(record.id) as { content_hash: string } | undefined;
+  const row = {
+    ...merged,
+    now,
+    hash: mergedHash,
+    tags: JSON.stringify(merged.tags),
+    multi: merged.multiIncident ? 1 : 0,
+    extra: JSON.stringify(merged.extra),
+  };
+  // Plain INSERT or UPDATE, not an UPSERT: an UPSERT's conflict policy would override the OR IGNORE of
+  // triggers that later migrations put on incidents.
+  if (!existing) {
+    sql(db,
+      `INSERT INTO incidents (id, source, url, title, organization, venue, published, year, fetched_at, updated_at, content_hash,
+                              text, text_kind, license, tags, impact, multi_incident, extra)
+       VALUES (@id, @source, @url, @title, @organization, @venue, @published, @year, @now, @now, @hash,
+               @text, @textKind, @license, @tags, @impact, @multi, @extra)`,
+    ).run(row);
+  } else if (existing.content_hash !== mergedHash) {
+    sql(db,
+      `UPDATE incidents SET source = @source, url = @url, title = @title, organization = @organization, venue = @venue,
+         published = @published, year = @year, fetched_at = @now, updated_at = @now, content_hash = @hash, text = @text,
+         text_kind = @textKind, license = @license, tags = @tags, impact = @impact, multi_incident = @multi, extra = @extra
+       WHERE id = @id`,
+    ).run(row);
+  }
+  sql(db,
+    `INSERT INTO incident_contributions (incident_id, source, content_hash, record, fetched_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(incident_id, source) DO UPDATE SET content_hash = excluded.content_hash, record = excluded.record,
+       fetched_at = excluded.fetched_at`,
+  ).run(record.id, record.source, recordHash, JSON.stringify(record), now);
+  if (options.humanLabels && labelsChanged) writeHumanLabels(db, record.id, options.humanLabels, now, 'write');
+  if (!existing) return 'new';
+  return existing.content_hash === mergedHash && !labelsChanged ? 'unchanged' : 'updated';
 }
 
 /** Flattens gold labels to (dimension, value) pairs, validating codes against the taxonomy. */
@@ -230,13 +250,12 @@ export function humanLabelRows(incidentId: string, labels: HumanLabels): Array<{
 /** In 'check' mode returns whether the stored human labels differ; in 'write' mode replaces them. */
 function writeHumanLabels(db: Db, incidentId: string, labels: HumanLabels, now: string, mode: 'check' | 'write'): boolean {
   const wanted = humanLabelRows(incidentId, labels);
-  const stored = db
-    .prepare("SELECT dimension, value FROM labels WHERE incident_id = ? AND origin = 'human' ORDER BY dimension, value")
+  const stored = sql(db, "SELECT dimension, value FROM labels WHERE incident_id = ? AND origin = 'human' ORDER BY dimension, value")
     .all(incidentId) as Array<{ dimension: string; value: string }>;
   const same = stableJson(stored.map((r) => [r.dimension, r.value]).sort()) === stableJson(wanted.map((r) => [r.dimension, r.value]).sort());
   if (mode === 'check') return !same;
-  db.prepare("DELETE FROM labels WHERE incident_id = ? AND origin = 'human'").run(incidentId);
-  const insert = db.prepare(
+  sql(db, "DELETE FROM labels WHERE incident_id = ? AND origin = 'human'").run(incidentId);
+  const insert = sql(db,
     `INSERT INTO labels (incident_id, dimension, value, origin, confidence, evidence, classifier_version, labeled_at)
      VALUES (?, ?, ?, 'human', 1, '[]', ?, ?)`,
   );
@@ -246,7 +265,7 @@ function writeHumanLabels(db: Db, incidentId: string, labels: HumanLabels, now: 
 
 /** The validators of the last fetch of `url`, if any. */
 export function readFetchCache(db: Db, url: string): FetchCacheEntry | undefined {
-  const row = db.prepare('SELECT * FROM fetch_cache WHERE url = ?').get(url) as
+  const row = sql(db, 'SELECT * FROM fetch_cache WHERE url = ?').get(url) as
     | { url: string; status: number | null; etag: string | null; last_modified: string | null; body_hash: string | null; fetched_at: string; error: string | null }
     | undefined;
   return (
@@ -264,7 +283,7 @@ export function readFetchCache(db: Db, url: string): FetchCacheEntry | undefined
 
 /** Records the outcome of a fetch (its own transaction). */
 export function writeFetchCache(db: Db, entry: FetchCacheEntry): void {
-  db.prepare(
+  sql(db,
     `INSERT INTO fetch_cache (url, status, etag, last_modified, body_hash, fetched_at, error)
      VALUES (@url, @status, @etag, @lastModified, @bodyHash, @fetchedAt, @error)
      ON CONFLICT(url) DO UPDATE SET status = excluded.status, etag = excluded.etag, last_modified = excluded.last_modified,
@@ -274,7 +293,7 @@ export function writeFetchCache(db: Db, entry: FetchCacheEntry): void {
 
 /** The cursor a source committed last, if any. */
 export function readCursor(db: Db, source: string): string | undefined {
-  return (db.prepare('SELECT cursor FROM refresh_cursors WHERE source = ?').get(source) as { cursor: string } | undefined)?.cursor;
+  return (sql(db, 'SELECT cursor FROM refresh_cursors WHERE source = ?').get(source) as { cursor: string } | undefined)?.cursor;
 }
 
 /** Commits a source's cursor (its own transaction). */
@@ -283,7 +302,7 @@ export function writeCursor(db: Db, source: string, cursor: string): void {
 }
 
 function writeCursorRow(db: Db, source: string, cursor: string, now: string): void {
-  db.prepare(
+  sql(db,
     `INSERT INTO refresh_cursors (source, cursor, updated_at) VALUES (?, ?, ?)
      ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
   ).run(source, cursor, now);
