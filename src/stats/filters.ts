@@ -98,18 +98,43 @@ export interface SqlCondition {
   params: (string | number)[];
 }
 
-/** The table a statistic reads: the per-month cube, or per-incident facts when a date bound falls inside a month. */
+/** The tables a statistic reads: the per-month cube, or per-incident facts for days inside a month. */
 export type StatsTable = 'stats_cube' | 'stats_facts';
 
-/** stats_cube answers every filter except a --since after the 1st or an --until before the 31st of a month. */
-export function tableFor(filters: StatsFilters): StatsTable {
-  const since = filters.since ? parseDateBound('--since', filters.since, 'start') : undefined;
-  const until = filters.until ? parseDateBound('--until', filters.until, 'end') : undefined;
-  return (since !== undefined && since % 100 !== 1) || (until !== undefined && until % 100 !== 31) ? 'stats_facts' : 'stats_cube';
+/** One query of a statistic: a table and the inclusive date range it covers (months for the cube, days for facts). */
+export interface QueryPart {
+  table: StatsTable;
+  from?: number;
+  to?: number;
 }
 
-/** Turns filters into a WHERE clause over `table` (aliased `f`). */
-export function filterCondition(filters: StatsFilters, codecs: Record<DimensionName, DimensionCodec>, table: StatsTable): SqlCondition {
+/**
+ * Splits a date range into the queries that answer it: whole months from stats_cube, and the days of a
+ * partial first or last month (a --since after the 1st, an --until before the 31st) from stats_facts. The
+ * parts cover disjoint incidents, so their counts add up. With `factsOnly`, one stats_facts query.
+ */
+export function queryParts(filters: StatsFilters, factsOnly = false): QueryPart[] {
+  const since = filters.since ? parseDateBound('--since', filters.since, 'start') : undefined;
+  const until = filters.until ? parseDateBound('--until', filters.until, 'end') : undefined;
+  if (factsOnly) return [{ table: 'stats_facts', from: since, to: until }];
+  const partialSince = since !== undefined && since % 100 !== 1;
+  const partialUntil = until !== undefined && until % 100 !== 31;
+  const sinceMonth = since === undefined ? undefined : Math.floor(since / 100);
+  const untilMonth = until === undefined ? undefined : Math.floor(until / 100);
+  if (partialSince && partialUntil && sinceMonth === untilMonth) return [{ table: 'stats_facts', from: since, to: until }];
+  const parts: QueryPart[] = [];
+  if (partialSince) parts.push({ table: 'stats_facts', from: since, to: sinceMonth! * 100 + 31 });
+  const cube: QueryPart = { table: 'stats_cube', from: partialSince ? nextMonth(sinceMonth!) : sinceMonth, to: partialUntil ? previousMonth(untilMonth!) : untilMonth };
+  if (cube.from === undefined || cube.to === undefined || cube.from <= cube.to) parts.push(cube);
+  if (partialUntil) parts.push({ table: 'stats_facts', from: untilMonth! * 100 + 1, to: until });
+  return parts;
+}
+
+const nextMonth = (yyyymm: number) => (yyyymm % 100 === 12 ? yyyymm + 89 : yyyymm + 1);
+const previousMonth = (yyyymm: number) => (yyyymm % 100 === 1 ? yyyymm - 89 : yyyymm - 1);
+
+/** Turns filters into a WHERE clause over one query part's table (aliased `f`), dates limited to the part's range. */
+export function filterCondition(filters: StatsFilters, codecs: Record<DimensionName, DimensionCodec>, part: QueryPart): SqlCondition {
   const clauses: string[] = [];
   const params: (string | number)[] = [];
   if (!filters.includeMultiIncident) clauses.push('f.multi_incident = 0');
@@ -117,15 +142,14 @@ export function filterCondition(filters: StatsFilters, codecs: Record<DimensionN
     clauses.push(`f.source IN (${filters.sources.map(() => '?').join(', ')})`);
     params.push(...filters.sources);
   }
-  // A month-aligned bound compares months exactly: day >= yyyymm01 iff month >= yyyymm, day <= yyyymm31 iff month <= yyyymm.
-  const [column, scale] = table === 'stats_cube' ? ['f.month', 100] : ['f.day', 1];
-  if (filters.since) {
-    clauses.push(`${column} >= ?`);
-    params.push(Math.floor(parseDateBound('--since', filters.since, 'start') / scale));
+  const dateColumn = part.table === 'stats_cube' ? 'f.month' : 'f.day';
+  if (part.from !== undefined) {
+    clauses.push(`${dateColumn} >= ?`);
+    params.push(part.from);
   }
-  if (filters.until) {
-    clauses.push(`${column} <= ?`);
-    params.push(Math.floor(parseDateBound('--until', filters.until, 'end') / scale));
+  if (part.to !== undefined) {
+    clauses.push(`${dateColumn} <= ?`);
+    params.push(part.to);
   }
   const byDimension = new Map<DimensionName, Set<string>>();
   for (const w of filters.where) {

@@ -1,6 +1,6 @@
 import { InvalidDataError } from '../core/errors.js';
 import { DIMENSIONS } from '../core/taxonomy.js';
-import { filterCondition, type StatsFilters } from './filters.js';
+import { filterCondition, queryParts, type StatsFilters } from './filters.js';
 import type { StatsContext } from './queries.js';
 
 /** One span of text that made the classifier choose a label (contracts: labels.evidence). */
@@ -184,7 +184,7 @@ export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number 
 
 /** The incidents matching `filters`, ordered by id, with their effective labels. */
 export function* exportRows(ctx: StatsContext, filters: StatsFilters): Generator<ExportRow> {
-  const condition = filterCondition(filters, ctx.codecs, 'stats_facts');
+  const condition = filterCondition(filters, ctx.codecs, queryParts(filters, true)[0]);
   const statement = ctx.db.prepare(
     `SELECT i.id, i.source, i.url, i.title, i.organization, i.venue, i.published, i.year, i.text_kind, i.license, i.tags,
        i.impact, i.multi_incident, f.failure, f.client, f.fault, f.component, f.error

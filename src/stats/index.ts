@@ -9,6 +9,8 @@ export {
   parseGroupDimensions,
   parseWhere,
   parseDateBound,
+  queryParts,
+  type QueryPart,
   type FilterOptions,
   type GroupDimension,
   type StatsFilters,

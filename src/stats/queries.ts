@@ -3,7 +3,7 @@ import { InvalidDataError } from '../core/errors.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { UNKNOWN, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
 import { dimensionCodecs, refreshStatsFacts, statsAreFresh, type DimensionCodec, type RefreshSummary } from './facts.js';
-import { FACT_COLUMN, filterCondition, tableFor, type GroupDimension, type StatsFilters } from './filters.js';
+import { FACT_COLUMN, filterCondition, queryParts, type GroupDimension, type StatsFilters } from './filters.js';
 import { wilsonInterval } from './wilson.js';
 
 /** A database ready for statistics: facts refreshed, codecs of the taxonomy at hand. */
@@ -166,10 +166,14 @@ export function trend(ctx: StatsContext, dimension: GroupDimension, per: TrendPe
 /** How many multi-incident reports the filters would match if they were counted (for a note under a table). */
 export function countLeftOutReports(ctx: StatsContext, filters: StatsFilters): number {
   if (filters.includeMultiIncident) return 0;
-  const table = tableFor(filters);
-  const condition = filterCondition({ ...filters, includeMultiIncident: true }, ctx.codecs, table);
-  const count = table === 'stats_cube' ? 'sum(f.n)' : 'count(*)';
-  return ctx.db.prepare(`SELECT coalesce(${count}, 0) FROM ${table} f WHERE f.multi_incident = 1 AND ${condition.sql}`).pluck().get(...condition.params) as number;
+  const all = { ...filters, includeMultiIncident: true };
+  let total = 0;
+  for (const part of queryParts(all)) {
+    const condition = filterCondition(all, ctx.codecs, part);
+    const count = part.table === 'stats_cube' ? 'sum(f.n)' : 'count(*)';
+    total += ctx.db.prepare(`SELECT coalesce(${count}, 0) FROM ${part.table} f WHERE f.multi_incident = 1 AND ${condition.sql}`).pluck().get(...condition.params) as number;
+  }
+  return total;
 }
 
 /** The notes printed under a statistic: what was counted, what was left out, how multi-valued counts add up. */
@@ -190,14 +194,16 @@ interface GroupRow {
   n: number;
 }
 
-/** One GROUP BY over stats_cube (or stats_facts for day-precise date bounds); multi-valued masks are expanded into codes afterwards, in decodeKey. */
+/** GROUP BY over stats_cube, plus stats_facts for the days of a partial first or last month; multi-valued masks are expanded into codes afterwards, in decodeKey. */
 function groupCounts(ctx: StatsContext, dimensions: GroupDimension[], filters: StatsFilters, extraColumns: string[]): GroupRow[] {
-  const table = tableFor(filters);
-  const condition = filterCondition(filters, ctx.codecs, table);
   const columns = [...dimensions.map((d) => `f.${FACT_COLUMN[d]}`), ...extraColumns];
-  const sql = `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}, ${table === 'stats_cube' ? 'sum(f.n)' : 'count(*)'} AS n
-    FROM ${table} f WHERE ${condition.sql} GROUP BY ${columns.map((_, i) => `c${i}`).join(', ')}`;
-  const rows = ctx.db.prepare(sql).raw().all(...condition.params) as (string | number | null)[][];
+  const rows = queryParts(filters).flatMap((part) => {
+    const condition = filterCondition(filters, ctx.codecs, part);
+    const sql = `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}, ${part.table === 'stats_cube' ? 'sum(f.n)' : 'count(*)'} AS n
+      FROM ${part.table} f WHERE ${condition.sql} GROUP BY ${columns.map((_, i) => `c${i}`).join(', ')}`;
+    return ctx.db.prepare(sql).raw().all(...condition.params) as (string | number | null)[][];
+  });
+  // Parts cover disjoint incidents; a group may appear once per part, and callers add counts per value.
   return rows.map((row) => ({
     keys: row.slice(0, dimensions.length) as (string | number)[],
     extra: row.slice(dimensions.length, columns.length),

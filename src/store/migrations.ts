@@ -109,9 +109,11 @@ export const MIGRATIONS: Migration[] = [
         component      INTEGER NOT NULL,
         error          INTEGER NOT NULL
       );
+      CREATE INDEX stats_facts_day ON stats_facts(day);
       -- stats_facts grouped by month and every other column: statistics read this (a few thousand rows even
-      -- for a million incidents, since incidents share label profiles) and sum n; only a --since/--until with
-      -- a day inside a month reads stats_facts. Rebuilt from stats_facts whenever a refresh changed a fact.
+      -- for a million incidents, since incidents share label profiles) and sum n; only the days of a partial
+      -- first or last month (--since after the 1st, --until before the 31st) are read from stats_facts.
+      -- Rebuilt from stats_facts whenever a refresh changed a fact.
       CREATE TABLE stats_cube (
         source         TEXT NOT NULL,
         month          INTEGER,                  -- yyyymm of stats_facts.day

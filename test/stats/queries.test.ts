@@ -7,6 +7,7 @@ import {
   distribution,
   parseFilters,
   prepareStats,
+  queryParts,
   readIncident,
   trend,
   wilsonInterval,
@@ -150,6 +151,41 @@ describe('filters', () => {
     expect(count(undefined, '2018')).toBe(dated.filter((i) => i.published!.slice(0, 4) <= '2018').length);
     expect(count('2019-01', '2019-01')).toBe(dated.filter((i) => i.published === '2019-01' || i.published === '2019').length);
     expect(count('2019-01-02', '2019-12')).toBe(dated.filter((i) => i.published!.startsWith('2019-') && i.published! >= '2019-02').length);
+  });
+
+  it('splits day-precise bounds into whole months from the cube and partial months from per-incident facts', () => {
+    const parts = (since?: string, until?: string) => queryParts({ ...ALL_INCIDENTS, since, until });
+    expect(parts('2016-03-15', '2024-06-10')).toEqual([
+      { table: 'stats_facts', from: 20160315, to: 20160331 },
+      { table: 'stats_cube', from: 201604, to: 202405 },
+      { table: 'stats_facts', from: 20240601, to: 20240610 },
+    ]);
+    expect(parts('2019-12-02')).toEqual([
+      { table: 'stats_facts', from: 20191202, to: 20191231 },
+      { table: 'stats_cube', from: 202001, to: undefined },
+    ]);
+    expect(parts(undefined, '2020-01-30')).toEqual([
+      { table: 'stats_cube', from: undefined, to: 201912 },
+      { table: 'stats_facts', from: 20200101, to: 20200130 },
+    ]);
+    expect(parts('2021-03-10', '2021-03-20')).toEqual([{ table: 'stats_facts', from: 20210310, to: 20210320 }]);
+    expect(parts('2021-03-10', '2021-04-05')).toEqual([
+      { table: 'stats_facts', from: 20210310, to: 20210331 },
+      { table: 'stats_facts', from: 20210401, to: 20210405 },
+    ]);
+    expect(parts('2020', '2020-06')).toEqual([{ table: 'stats_cube', from: 202001, to: 202006 }]);
+
+    const insert = db.prepare(
+      `INSERT INTO incidents(id, source, title, published, year, fetched_at, updated_at, content_hash) VALUES (?, 'dated', ?, ?, 2021, 'now', 'now', 'x')`,
+    );
+    for (const day of ['2021-03-10', '2021-03-20', '2021-04-02', '2021-05-05']) insert.run(`https://example.com/${day}`, day, day);
+    const ctx = prepareStats(db, taxonomy);
+    const count = (since?: string, until?: string) => distribution(ctx, 'failure', { ...ALL_INCIDENTS, sources: ['dated'], since, until }).total;
+    expect(count('2021-03-15', '2021-05-04')).toBe(2);
+    expect(count('2021-03-15')).toBe(3);
+    expect(count(undefined, '2021-03-15')).toBe(1);
+    expect(count('2021-03-20', '2021-03-20')).toBe(1);
+    expect(count('2021-04', '2021-05-05')).toBe(2);
   });
 
   it('answers day-precise bounds from per-incident facts the same as month bounds from the cube', () => {
