@@ -135,7 +135,14 @@ export class HttpClient {
         await response.body?.cancel();
         throw new SourceError(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
       }
-      const { body, truncated } = await readBounded(response, this.options.maxBodyBytes, this.options.timeoutMs);
+      let read: { body: Uint8Array; truncated: boolean };
+      try {
+        read = await readBounded(response, this.options.maxBodyBytes, this.options.timeoutMs);
+      } catch (error) {
+        if (error instanceof SourceError) throw error;
+        throw new SourceError(`${url}: body not received (${(error as Error).message})`, { cause: error });
+      }
+      const { body, truncated } = read;
       const charset = detectCharset(response.headers.get('content-type'), body);
       return {
         url: current,

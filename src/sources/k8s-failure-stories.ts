@@ -189,11 +189,11 @@ export function k8sFailureStoriesSource(url = process.env.MUTINY_K8SAF_URL ?? K8
 export const K8S_FAILURE_STORIES_OFFLINE_PATH = 'k8s-failure-stories/README.md';
 
 async function* runFailureStories(ctx: SourceContext, url: string): AsyncIterable<SourceEvent> {
-    const doc = await readDocument(ctx, K8S_FAILURE_STORIES_OFFLINE_PATH, url);
-    if ('notModified' in doc) return;
-    const { entries, unparsed } = parseFailureStories(doc.text);
-    yield { type: 'total', count: entries.length + unparsed.length };
-    for (const bad of unparsed) yield { type: 'failed', ref: `README.md:${bad.line}`, reason: bad.reason };
-    for (const entry of entries) yield { type: 'incident', record: failureStoryRecord(entry) };
-    if (doc.fetched) yield { type: 'fetched', entry: doc.fetched };
+  const doc = await readDocument(ctx, K8S_FAILURE_STORIES_OFFLINE_PATH, url);
+  if ('notModified' in doc) return;
+  const { entries, unparsed } = parseFailureStories(doc.text);
+  yield { type: 'total', count: entries.length + unparsed.length };
+  for (const bad of unparsed) yield { type: 'failed', ref: `README.md:${bad.line}`, reason: bad.reason };
+  for (const entry of entries) yield { type: 'incident', record: failureStoryRecord(entry) };
+  if (doc.fetched) yield { type: 'fetched', entry: doc.fetched };
 }

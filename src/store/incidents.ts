@@ -137,16 +137,6 @@ export function readIncident(db: Db, id: string): IncidentRow | undefined {
   return row && fromDbRow(row);
 }
 
-/** Reads every incident (optionally of one primary source), ordered by id. */
-export function readIncidents(db: Db, options: { source?: string } = {}): IncidentRow[] {
-  const rows = (
-    options.source === undefined
-      ? sql(db, 'SELECT * FROM incidents ORDER BY id').all()
-      : sql(db, 'SELECT * FROM incidents WHERE source = ? ORDER BY id').all(options.source)
-  ) as IncidentDbRow[];
-  return rows.map(fromDbRow);
-}
-
 /** Incident counts per primary source, largest first. */
 export function countIncidentsBySource(db: Db): Array<{ source: string; incidents: number }> {
   return db

@@ -98,6 +98,17 @@ describe('HttpClient', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('fails a body that stops arriving', async () => {
+    const server = await serve({
+      '/stall': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.write('<html><body><p>The beginning');
+      },
+    });
+    const { http } = client({ timeoutMs: 200 });
+    await expect(http.get(`${server.url}/stall`)).rejects.toThrow(/\/stall: body not received/);
+  });
+
   it('follows redirects and detects a redirect loop', async () => {
     const server = await serve({
       '/old': respond(301, '', { location: '/new' }),
