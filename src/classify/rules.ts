@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidDataError } from '../core/errors.js';
 import { DIMENSIONS, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
-import { phraseStems, stemWord, type AliasIndex, type SectionMatcher } from './text.js';
+import { normalizePhrase, phraseStems, phraseWords, type AliasIndex, type SectionMatcher } from './text.js';
 
 /** The fields of an incident row that rules read; evidence names one of them. */
 export type Field = 'title' | 'impact' | 'text' | 'tags' | 'labels';
@@ -180,39 +180,33 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
   const settings = validate(SettingsSchema, settingsFiles[0]).data;
 
   const aliases: AliasIndex = new Map();
-  const aliasOwner = new Map<string, { where: string; term: string; variant: string }>();
+  const aliasOwner = new Map<string, { where: string; term: string }>();
+  const addAlias = (words: string[], term: string, where: string) => {
+    const key = words.join(' ');
+    const previous = aliasOwner.get(key);
+    if (previous && previous.term === term) return;
+    if (previous) throw new InvalidDataError(`${where}: alias "${key}" is already claimed by "${previous.term}" at ${previous.where}; keep one`);
+    aliasOwner.set(key, { where, term });
+    const list = aliases.get(words[0]) ?? [];
+    list.push({ words, canonical: term });
+    aliases.set(words[0], list);
+  };
   for (const p of parsed.filter((x) => x.kind === 'Aliases')) {
     const located = validate(AliasesSchema, p);
     located.data.aliases.forEach((alias, i) => {
+      // The term is a spelling of itself.
+      addAlias([alias.term], alias.term, `${p.file}:${lineAt(p.doc, p.lines, ['aliases', i, 'term'])}`);
       alias.variants.forEach((variant, j) => {
-        const stems = phraseStems(variant);
-        const key = stems.join(' ');
+        const words = phraseWords(variant);
         const where = `${p.file}:${lineAt(p.doc, p.lines, ['aliases', i, 'variants', j])}`;
-        if (stems.length === 0) throw new InvalidDataError(`${where}: aliases.${i}.variants.${j}: "${variant}" has no words`);
-        const previous = aliasOwner.get(key);
-        // Spellings that tokenize alike ("api server", "api-server") for the same term are harmless.
-        if (previous && previous.term === alias.term && previous.variant !== variant.toLowerCase()) return;
-        if (previous) throw new InvalidDataError(`${where}: duplicate alias "${variant}" (already at ${previous.where}); keep one`);
-        aliasOwner.set(key, { where, term: alias.term, variant: variant.toLowerCase() });
-        const list = aliases.get(stems[0]) ?? [];
-        list.push({ stems, canonical: stemWord(alias.term) });
-        aliases.set(stems[0], list);
+        if (words.length === 0) throw new InvalidDataError(`${where}: aliases.${i}.variants.${j}: "${variant}" has no words`);
+        addAlias(words, alias.term, where);
       });
     });
   }
-  for (const list of aliases.values()) list.sort((a, b) => b.stems.length - a.stems.length);
+  for (const list of aliases.values()) list.sort((a, b) => b.words.length - a.words.length);
   // Rule phrases go through the same alias rewriting as text, so "API server" in a rule means apiserver.
-  const normalize = (stems: string[]): string[] => {
-    const out: string[] = [];
-    for (let i = 0; i < stems.length; i++) {
-      const hit = aliases.get(stems[i])?.find((a) => a.stems.every((s, k) => stems[i + k] === s));
-      if (hit) {
-        out.push(hit.canonical);
-        i += hit.stems.length - 1;
-      } else out.push(stems[i]);
-    }
-    return out;
-  };
+  const normalize = (phrase: string): string[] => normalizePhrase(phrase, aliases);
 
   const compiled: CompiledRules = {
     version: rulesVersion(files),
@@ -232,7 +226,7 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
       ]),
     ),
     negationBefore: new Set(settings.negation.before.flatMap((c) => phraseStems(c))),
-    negationAfter: settings.negation.after.map((c) => normalize(phraseStems(c))),
+    negationAfter: settings.negation.after.map((c) => normalize(c)),
     hedges: new Set(settings.hedging.cues.flatMap((c) => phraseStems(c))),
   };
 
@@ -283,14 +277,14 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
       const indexed = new Set<string>();
       spec.phrases.forEach((phrase, j) => {
         once('phrases', phrase, j);
-        const stems = normalize(phraseStems(phrase));
+        const stems = normalize(phrase);
         if (stems.length === 0) throw new InvalidDataError(`${at('phrases', j)}: phrase "${phrase}" has no words`);
         if (!indexed.has(stems.join(' '))) addPhrase(compiled.phrases, stems, index);
         indexed.add(stems.join(' '));
       });
       spec.tags.forEach((tag, j) => {
         once('tags', tag, j);
-        const stems = normalize(phraseStems(tag));
+        const stems = normalize(tag);
         if (stems.length === 0) throw new InvalidDataError(`${at('tags', j)}: tag "${tag}" has no words`);
         if (!indexed.has(`tag:${stems.join(' ')}`)) addPhrase(compiled.tagPhrases, stems, index);
         indexed.add(`tag:${stems.join(' ')}`);

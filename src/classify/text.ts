@@ -4,6 +4,8 @@ import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 export interface Token {
   /** Porter stem of the lowercased word, or the canonical term an alias rewrote it to. */
   stem: string;
+  /** The lowercased word as written (aliases match spellings, not stems: "scheduled" is not "scheduler"). */
+  word: string;
   start: number;
   end: number;
   sentence: number;
@@ -41,9 +43,28 @@ export function stemWord(lower: string): string {
   return stem;
 }
 
+/** Lowercased words of a phrase, as the tokenizer splits text. */
+export function phraseWords(phrase: string): string[] {
+  return [...phrase.toLowerCase().matchAll(WORD)].map((m) => m[0]);
+}
+
 /** Stems of a phrase, as the classifier sees the same words in text. */
 export function phraseStems(phrase: string): string[] {
-  return [...phrase.toLowerCase().matchAll(WORD)].map((m) => stemWord(m[0]));
+  return phraseWords(phrase).map(stemWord);
+}
+
+/** A phrase as the token stream will show it: aliases rewritten to their term, other words stemmed. */
+export function normalizePhrase(phrase: string, aliases: AliasIndex): string[] {
+  const words = phraseWords(phrase);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const hit = aliases.get(words[i])?.find((a) => a.words.every((w, k) => words[i + k] === w));
+    if (hit) {
+      out.push(hit.canonical);
+      i += hit.words.length - 1;
+    } else out.push(stemWord(words[i]));
+  }
+  return out;
 }
 
 const HEADING = /^[ \t]{0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$/gm;
@@ -102,8 +123,8 @@ export function findSections(text: string, matchers: readonly SectionMatcher[]):
   return sections.sort((a, b) => a.start - b.start);
 }
 
-/** An alias table compiled for the token stream: first stem -> variants (longest first) -> canonical stem. */
-export type AliasIndex = Map<string, { stems: string[]; canonical: string }[]>;
+/** An alias table compiled for the token stream: first word -> spellings (longest first) -> canonical term. */
+export type AliasIndex = Map<string, { words: string[]; canonical: string }[]>;
 
 /**
  * Splits a field into stemmed tokens with offsets, sentence numbers and sections, rewriting aliases
@@ -128,7 +149,8 @@ export function tokenize(text: string, sections: readonly Section[], aliases: Al
       }
     }
     const end = start + m[0].length;
-    raw.push({ stem: stemWord(m[0].toLowerCase()), start, end, sentence, section: currentSection });
+    const word = m[0].toLowerCase();
+    raw.push({ stem: stemWord(word), word, start, end, sentence, section: currentSection });
     lastEnd = end;
   }
   return aliases.size === 0 ? raw : rewriteAliases(raw, aliases);
@@ -155,22 +177,25 @@ function isSentenceBreak(text: string, from: number, to: number): boolean {
 function rewriteAliases(tokens: Token[], aliases: AliasIndex): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const candidates = aliases.get(tokens[i].stem);
-    let matched = false;
-    if (candidates) {
-      for (const c of candidates) {
-        if (matchesAt(tokens, i, c.stems)) {
-          const last = tokens[i + c.stems.length - 1];
-          out.push({ ...tokens[i], stem: c.canonical, end: last.end });
-          i += c.stems.length - 1;
-          matched = true;
-          break;
-        }
-      }
-    }
-    if (!matched) out.push(tokens[i]);
+    const candidates = aliases.get(tokens[i].word);
+    const hit = candidates?.find((c) => spellsAt(tokens, i, c.words));
+    if (hit) {
+      const last = tokens[i + hit.words.length - 1];
+      out.push({ ...tokens[i], stem: hit.canonical, end: last.end });
+      i += hit.words.length - 1;
+    } else out.push(tokens[i]);
   }
   return out;
+}
+
+function spellsAt(tokens: readonly Token[], i: number, words: readonly string[]): boolean {
+  if (i + words.length > tokens.length) return false;
+  const sentence = tokens[i].sentence;
+  for (let k = 0; k < words.length; k++) {
+    const t = tokens[i + k];
+    if (t.word !== words[k] || t.sentence !== sentence) return false;
+  }
+  return true;
 }
 
 /** True when `stems` occur at token `i` within one sentence. */
