@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidDataError } from '../core/errors.js';
+import { InternalError, InvalidDataError } from '../core/errors.js';
 import {
   TEXT_KIND_RANK,
   type FetchCacheEntry,
@@ -55,7 +55,7 @@ function stableJson(value: unknown): string {
  * the union; the most precise date wins; `extra.sources` lists every contributing source. Pure and order-independent.
  */
 export function mergeContributions(records: IncidentRecord[]): IncidentRecord {
-  if (records.length === 0) throw new InvalidDataError('mergeContributions: no records to merge');
+  if (records.length === 0) throw new InternalError('mergeContributions: no records to merge');
   const ordered = [...records].sort(
     (a, b) => TEXT_KIND_RANK[b.textKind] - TEXT_KIND_RANK[a.textKind] || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
   );
