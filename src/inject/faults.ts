@@ -376,7 +376,7 @@ function setFault(value: StoredValue, key: string, spec: FaultSpec, random: Rand
 
 // JSON-stored values (custom resources): the same faults on the parsed object, written back as compact JSON.
 
-function getJsonPath(object: unknown, segments: PathSegment[]): unknown {
+function getJsonPath(object: unknown, segments: readonly PathSegment[]): unknown {
   let current: unknown = object;
   for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -387,7 +387,7 @@ function getJsonPath(object: unknown, segments: PathSegment[]): unknown {
   return current;
 }
 
-function setJsonPath(object: Record<string, unknown>, segments: PathSegment[], value: unknown, path: string): void {
+function setJsonPath(object: Record<string, unknown>, segments: readonly PathSegment[], value: unknown, path: string): void {
   let container: Record<string, unknown> | unknown[] = object;
   let slot: string | number = '';
   for (let i = 0; i < segments.length; i++) {

@@ -79,14 +79,26 @@ function decodeMapEntry(buf: Uint8Array, wire: WireField, field: FieldSchema): [
   expectWireType(wire, WIRE_LEN, field);
   let key: unknown = scalarZero(field.mapKey!);
   let value: unknown = field.scalar ? scalarZero(field.scalar) : undefined;
-  const valueField: FieldSchema = { ...field, number: 2, mapKey: undefined, repeated: false, goKind: 'value', omitempty: false };
-  const keyField: FieldSchema = { ...valueField, number: 1, scalar: field.mapKey, messageName: undefined };
+  const [keyField, valueField] = entryFields(field);
   for (const inner of parseFields(buf, wire.valueStart, wire.end)) {
     if (inner.number === 1) key = decodeValue(buf, inner, keyField);
     else if (inner.number === 2) value = decodeValue(buf, inner, valueField);
   }
   if (value === undefined && field.messageName) value = decodeSpecialOrMessage(buf, wire.end, wire.end, field.messageName);
   return [key, value];
+}
+
+const entryFieldCache = new WeakMap<FieldSchema, [FieldSchema, FieldSchema]>();
+
+/** The key (1) and value (2) fields of a map field's entries, built once per map field. */
+function entryFields(field: FieldSchema): [FieldSchema, FieldSchema] {
+  let cached = entryFieldCache.get(field);
+  if (!cached) {
+    const valueField: FieldSchema = { ...field, number: 2, mapKey: undefined, repeated: false, goKind: 'value', omitempty: false };
+    cached = [{ ...valueField, number: 1, scalar: field.mapKey, messageName: undefined }, valueField];
+    entryFieldCache.set(field, cached);
+  }
+  return cached;
 }
 
 function scalarZero(type: ScalarType): unknown {

@@ -10,7 +10,7 @@ const utf8 = new TextEncoder();
 
 /** A growable byte buffer with the protobuf primitives the encoder needs. */
 export class ByteWriter {
-  private buffer = new Uint8Array(256);
+  private buffer = new Uint8Array(64);
   length = 0;
 
   private reserve(extra: number): void {
@@ -89,8 +89,7 @@ function writeMessage(writer: ByteWriter, schema: MessageSchema, object: JsonObj
   if (typeof object !== 'object' || object === null || Array.isArray(object)) {
     throw new InvalidDataError(`${path || '(root)'}: expected an object for ${schema.shortName}, got ${JSON.stringify(object)}`);
   }
-  const fields = [...schema.fields].sort((a, b) => a.number - b.number);
-  for (const field of fields) {
+  for (const field of schema.fieldsByNumber) {
     if (field.inline) {
       writer.lengthDelimited(field.number, (w) => writeMessage(w, message(field.messageName!), object, path));
       continue;

@@ -4,6 +4,8 @@ import { message, SCALAR_LIKE_MESSAGES, type FieldSchema, type MessageSchema } f
 import { requireSchema, type StoredValue } from './value.js';
 import { WIRE_LEN, parseFields, type WireField } from './wire.js';
 
+const utf8 = new TextDecoder('utf-8');
+
 /** One step of a field path: `containers[0]` is { name: 'containers', index: 0 }, `limits[memory]` has key 'memory'. */
 export interface PathSegment {
   name: string;
@@ -16,7 +18,18 @@ export interface PathSegment {
  * `spec.template.spec.containers[0].resources.limits[memory]`, `metadata.labels[app.kubernetes.io/name]`.
  * A bracket holding digits indexes a list; anything else (optionally quoted) is a map key.
  */
-export function parseFieldPath(path: string): PathSegment[] {
+export function parseFieldPath(path: string): readonly PathSegment[] {
+  const cached = parsedPaths.get(path);
+  if (cached) return cached;
+  const segments = parsePathText(path);
+  // Campaigns and the proxy address the same few paths over and over.
+  if (parsedPaths.size < 10_000) parsedPaths.set(path, segments);
+  return segments;
+}
+
+const parsedPaths = new Map<string, readonly PathSegment[]>();
+
+function parsePathText(path: string): PathSegment[] {
   const segments: PathSegment[] = [];
   let pos = 0;
   const fail = (why: string): never => {
@@ -189,7 +202,7 @@ export function locateField(value: StoredValue, path: string): FieldLocation {
       for (const entry of occurrences) {
         const parts = parseFields(bytes, entry.valueStart, entry.end);
         const keyField = parts.find((p) => p.number === 1);
-        const entryKey = keyField ? new TextDecoder().decode(bytes.subarray(keyField.valueStart, keyField.end)) : '';
+        const entryKey = keyField ? utf8.decode(bytes.subarray(keyField.valueStart, keyField.end)) : '';
         if (entryKey === segment.key) {
           occurrence = entry;
           entryValue = parts.filter((p) => p.number === 2).at(-1);
@@ -290,6 +303,7 @@ export function mapEntrySchema(field: FieldSchema): MessageSchema {
     name: `${field.protoName}Entry`,
     shortName: `${field.protoName}Entry`,
     fields: [keyField, valueField],
+    fieldsByNumber: [keyField, valueField],
     byNumber: new Map([[1, keyField], [2, valueField]]),
     byJsonName: new Map([['key', keyField], ['value', valueField]]),
   };

@@ -54,6 +54,8 @@ export interface MessageSchema {
   name: string;
   shortName: string;
   fields: FieldSchema[];
+  /** The same fields in field-number order (the order the apiserver's serializer writes them). */
+  fieldsByNumber: FieldSchema[];
   byNumber: Map<number, FieldSchema>;
   byJsonName: Map<string, FieldSchema>;
 }
@@ -94,6 +96,7 @@ export function findMessage(fullName: string): MessageSchema | undefined {
     name: fullName,
     shortName: type.name,
     fields,
+    fieldsByNumber: [...fields].sort((a, b) => a.number - b.number),
     byNumber: new Map(fields.map((f) => [f.number, f])),
     byJsonName: new Map(fields.filter((f) => !f.inline).map((f) => [f.jsonName, f])),
   };

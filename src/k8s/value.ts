@@ -28,6 +28,7 @@ export interface StoredValue {
 }
 
 const utf8 = new TextDecoder('utf-8');
+const ENCRYPTED_PREFIX_BYTES = new TextEncoder().encode(ENCRYPTED_PREFIX);
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (bytes.length < prefix.length) return false;
@@ -47,7 +48,7 @@ function describeEncryption(bytes: Uint8Array): string {
  * envelope names a type the schema lacks, the key's resource type is tried before giving up.
  */
 export function parseStoredValue(bytes: Uint8Array, key?: string): StoredValue {
-  if (bytes.length >= ENCRYPTED_PREFIX.length && utf8.decode(bytes.subarray(0, ENCRYPTED_PREFIX.length)) === ENCRYPTED_PREFIX) {
+  if (startsWith(bytes, ENCRYPTED_PREFIX_BYTES)) {
     throw new EncryptedValueError(
       `${key ?? 'value'}: encrypted at rest (${describeEncryption(bytes)}); mutiny cannot decode or edit encrypted values, so disable the EncryptionConfiguration for this resource in the lab`,
     );

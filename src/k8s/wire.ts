@@ -68,15 +68,27 @@ export function parseFields(buf: Uint8Array, start: number, end: number): WireFi
   let pos = start;
   while (pos < end) {
     const fieldStart = pos;
-    const [tag, afterTag] = readVarint(buf, pos, end);
+    // Tags and lengths are inlined varint reads: this loop is the codec's hot path.
+    let tag = buf[pos++];
+    if (tag >= 0x80) {
+      const [value, next] = readVarint(buf, fieldStart, end);
+      tag = value;
+      pos = next;
+    } else if (pos > end) {
+      throw new WireFormatError(fieldStart, 'truncated varint');
+    }
     const number = Math.floor(tag / 8);
     const wireType = tag & 7;
     if (number === 0) throw new WireFormatError(fieldStart, 'field number 0');
+    const afterTag = pos;
     let valueStart = afterTag;
     let valueEnd: number;
     switch (wireType) {
       case WIRE_VARINT:
-        valueEnd = readVarint(buf, afterTag, end)[1];
+        valueEnd = afterTag;
+        while (valueEnd < end && buf[valueEnd] >= 0x80) valueEnd++;
+        if (valueEnd >= end || valueEnd - afterTag >= 10) throw new WireFormatError(afterTag, valueEnd >= end ? 'truncated varint' : 'varint longer than 10 bytes');
+        valueEnd++;
         break;
       case WIRE_I64:
         valueEnd = afterTag + 8;
@@ -85,9 +97,15 @@ export function parseFields(buf: Uint8Array, start: number, end: number): WireFi
         valueEnd = afterTag + 4;
         break;
       case WIRE_LEN: {
-        const [length, afterLength] = readVarint(buf, afterTag, end);
-        valueStart = afterLength;
-        valueEnd = afterLength + length;
+        let length = afterTag < end ? buf[afterTag] : -1;
+        if (length >= 0 && length < 0x80) {
+          valueStart = afterTag + 1;
+        } else {
+          const [value, next] = readVarint(buf, afterTag, end);
+          length = value;
+          valueStart = next;
+        }
+        valueEnd = valueStart + length;
         break;
       }
       case WIRE_SGROUP:
