@@ -100,6 +100,14 @@ describe('decisions and evidence', () => {
     expect(r.dimensions.component.evidence.dns.every((e) => e.match === text.slice(e.start, e.end))).toBe(true);
   });
 
+  it('matches aliases by spelling, not by stem', () => {
+    const scheduled = classifyIncident({ id: 'a', title: '', text: 'We scheduled maintenance; the control loop of our app was fine.' }, rules);
+    expect(scheduled.dimensions.component.scores['kube-scheduler'] ?? 0).toBe(0);
+    expect(scheduled.dimensions.component.scores['kube-controller-manager'] ?? 0).toBe(0);
+    const scheduler = classifyIncident({ id: 'b', title: '', text: 'The kube-scheduler and the node controller both crashed.' }, rules);
+    expect(scheduler.dimensions.component.values).toEqual(expect.arrayContaining(['kube-scheduler', 'kube-controller-manager']));
+  });
+
   it('uses tags and GitHub labels with offsets into the stored JSON arrays', () => {
     const tags = ['AWS', 'kube-dns'];
     const labels = ['sig/network', 'kind/bug'];
