@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { EncryptedValueError, decodeStoredValue } from '../../src/k8s/value.js';
-import { WireFormatError } from '../../src/k8s/wire.js';
+import { EncryptedValueError, decodeEtcdctlCapture, decodeStoredValue } from '../../src/k8s/value.js';
+import { WIRE_LEN, WireFormatError, parseFields, readVarint } from '../../src/k8s/wire.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'k8s');
 const API_TESTDATA = path.join(FIXTURES, 'k8s-api-testdata', 'v1.33.0');
@@ -88,5 +88,27 @@ describe('decodeStoredValue', () => {
       expect((error as WireFormatError).offset).toBe(15);
       expect((error as Error).message).toMatch(/byte offset 15: field 2 runs past the end/);
     }
+  });
+
+  it('decodes plain `etcdctl get` output (key line, value, newline)', () => {
+    const { key, object } = decodeEtcdctlCapture(read('auger/storage/pod-with-key.bin'));
+    expect(key).toBe('/registry/pods/default/xyz');
+    expect(object).toEqual(JSON.parse(read('auger/json/pod.json').toString()));
+  });
+
+  it.each([0, 1, 2])('decodes the value inside bbolt leaf item %i (an mvccpb.KeyValue) as its summary says', (item) => {
+    const bytes = read(`auger/boltdb/page2item${item}.bin`);
+    const summary = Object.fromEntries(
+      read(`auger/boltdb/page2item${item}-summary.txt`).toString().trim().split('\n').map((line) => line.split(': ') as [string, string]),
+    );
+    const fields = new Map(parseFields(bytes, 0, bytes.length).map((f) => [f.number, f]));
+    const text = (n: number) => bytes.subarray(fields.get(n)!.valueStart, fields.get(n)!.end).toString();
+    const varint = (n: number) => (fields.has(n) ? readVarint(bytes, fields.get(n)!.valueStart, fields.get(n)!.end)[0] : 0);
+    expect(fields.get(5)!.wireType).toBe(WIRE_LEN);
+    expect([text(1), varint(2), varint(3), varint(4), varint(6)]).toEqual([
+      summary.Key, Number(summary.CreateRevision), Number(summary.ModRevision), Number(summary.Version), Number(summary.Lease),
+    ]);
+    const decoded = decodeStoredValue(bytes.subarray(fields.get(5)!.valueStart, fields.get(5)!.end), summary.Key) as { metadata: { name: string } };
+    expect(decoded.metadata.name).toBe(summary.Key.split('/').at(-1));
   });
 });
