@@ -18,6 +18,7 @@ import { registerEncode } from './encode.js';
 import { registerFields } from './fields.js';
 import { registerInject } from './inject.js';
 import { registerRestore } from './restore.js';
+import { registerLab } from './lab.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
@@ -35,4 +36,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerProxy,
   registerResults,
   registerDecode, registerEncode, registerFields, registerInject, registerRestore,
+  registerLab,
 ];

@@ -1,0 +1,131 @@
+import { rmSync } from 'node:fs';
+import { LabNotReadyError } from '../core/errors.js';
+import { labApi, startComponent, stopComponents } from './control-plane.js';
+import { diffDigests, type StateDigest } from './digest.js';
+import { restoreSnapshot } from './etcd.js';
+import { digestLab, readGoldenDigest, waitSettled } from './golden.js';
+import { KWOK_NODE_LABEL, namespace, NODE_NOT_READY_LABEL } from './manifests.js';
+import { writeLabState, type LabState } from './state.js';
+import { waitFor } from './wait.js';
+
+/**
+ * How `resetLab` returns to the golden state:
+ * - namespace: delete every namespace created since `lab up` and the experiment namespace, recreate the latter,
+ *   and bring kwok nodes back (remove the not-ready label). Fast, but blind to changes outside namespaces.
+ * - snapshot: stop the control plane and etcd, restore etcd from the golden snapshot, start everything again.
+ *   Restores anything, including state corrupted by an injection.
+ * - auto: namespace, verified by the digest; snapshot if the digest still differs.
+ */
+export type ResetMethod = 'namespace' | 'snapshot' | 'auto';
+export const RESET_METHODS: readonly ResetMethod[] = ['auto', 'namespace', 'snapshot'];
+
+/** What a reset did and whether the stored objects now match the golden digest. */
+export interface ResetResult {
+  /** The method that produced the final state (auto reports the one it ended with). */
+  method: Exclude<ResetMethod, 'auto'>;
+  seconds: number;
+  digest: string;
+  matches: boolean;
+  /** Object keys that differ from the golden state (`+` added, `-` missing, `~` changed); empty when it matches. */
+  differences: string[];
+  /** Methods tried, in order, with their own durations. */
+  attempts: Array<{ method: Exclude<ResetMethod, 'auto'>; seconds: number; matches: boolean }>;
+}
+
+const RESET_TIMEOUT_MS = 120_000;
+/** How long a reset keeps re-digesting while controllers finish their last updates. */
+const DIGEST_SETTLE_MS = 10_000;
+
+interface NamespaceList {
+  items: Array<{ metadata: { name: string } }>;
+}
+interface NodeList {
+  items: Array<{ metadata: { name: string; labels?: Record<string, string> } }>;
+}
+
+function goldenNamespaces(golden: StateDigest): Set<string> {
+  return new Set(Object.keys(golden.objects).filter((k) => k.startsWith('namespaces//')).map((k) => k.slice('namespaces//'.length)));
+}
+
+async function resetByNamespace(state: LabState, golden: StateDigest, signal?: AbortSignal): Promise<void> {
+  const api = labApi(state);
+  const keep = goldenNamespaces(golden);
+  keep.delete(state.experimentNamespace);
+  const namespaces = await api.get<NamespaceList>('/api/v1/namespaces');
+  const doomed = namespaces.items.map((n) => n.metadata.name).filter((n) => !keep.has(n));
+  await Promise.all(doomed.map((n) => api.request('DELETE', `/api/v1/namespaces/${n}`, { propagationPolicy: 'Background', gracePeriodSeconds: 0 })));
+  const nodes = await api.get<NodeList>(`/api/v1/nodes?labelSelector=${KWOK_NODE_LABEL.key}%3D${KWOK_NODE_LABEL.value}`);
+  const escaped = NODE_NOT_READY_LABEL.replace(/~/g, '~0').replace(/\//g, '~1');
+  await Promise.all(
+    nodes.items
+      .filter((n) => n.metadata.labels?.[NODE_NOT_READY_LABEL] !== undefined)
+      .map((n) => api.request('PATCH', `/api/v1/nodes/${n.metadata.name}`, [{ op: 'remove', path: `/metadata/labels/${escaped}` }], 'application/json-patch+json')),
+  );
+  await waitFor(
+    `namespaces ${doomed.join(', ')} to be deleted`,
+    async () => {
+      const statuses = await Promise.all(doomed.map((n) => api.request('GET', `/api/v1/namespaces/${n}`)));
+      return statuses.every((r) => r.status === 404);
+    },
+    { timeoutMs: RESET_TIMEOUT_MS, intervalMs: 100, signal },
+  );
+  await api.create('/api/v1/namespaces', namespace(state.experimentNamespace));
+}
+
+async function resetBySnapshot(state: LabState, signal?: AbortSignal): Promise<void> {
+  if (!state.golden) throw new LabNotReadyError(`lab in ${state.dir} has no golden snapshot; recreate it with \`mutiny lab down && mutiny lab up\``);
+  // The proxy (if any) keeps running: it reconnects to the restarted etcd and keeps its armed injections.
+  await stopComponents(state, ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']);
+  writeLabState(state);
+  rmSync(state.etcdDataDir, { recursive: true, force: true });
+  await restoreSnapshot(state.binaries.etcdctl, state.golden.snapshot, state.etcdDataDir, `http://127.0.0.1:${state.ports.etcdPeer}`);
+  await startComponent(state, 'etcd', signal);
+  await startComponent(state, 'kube-apiserver', signal);
+  await Promise.all([startComponent(state, 'kube-controller-manager', signal), startComponent(state, 'kube-scheduler', signal)]);
+  await startComponent(state, 'kwok', signal);
+}
+
+/** Re-digests until the state matches the golden digest or DIGEST_SETTLE_MS pass; returns the last digest. */
+async function settleDigest(state: LabState, golden: StateDigest): Promise<StateDigest> {
+  const deadline = Date.now() + DIGEST_SETTLE_MS;
+  for (;;) {
+    const current = await digestLab(state);
+    if (current.digest === golden.digest || Date.now() > deadline) return current;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Returns the lab to the golden state captured by `lab up` and verifies it: the digest of the stored objects
+ * (volatile fields removed, see digest.ts) must equal the golden digest. `auto` (default) tries the fast
+ * namespace reset and falls back to the snapshot restore when the digest still differs. Throws
+ * LabNotReadyError when even the snapshot restore does not match.
+ */
+export async function resetLab(state: LabState, options: { method?: ResetMethod; signal?: AbortSignal } = {}): Promise<ResetResult> {
+  const golden = readGoldenDigest(state);
+  if (!golden) throw new LabNotReadyError(`lab in ${state.dir} has no golden state; recreate it with \`mutiny lab down && mutiny lab up\``);
+  const method = options.method ?? 'auto';
+  const plan: Array<Exclude<ResetMethod, 'auto'>> = method === 'auto' ? ['namespace', 'snapshot'] : [method];
+  const started = Date.now();
+  const attempts: ResetResult['attempts'] = [];
+  let last: StateDigest | undefined;
+  for (const step of plan) {
+    const stepStarted = Date.now();
+    if (step === 'namespace') await resetByNamespace(state, golden, options.signal);
+    else await resetBySnapshot(state, options.signal);
+    await waitSettled(state, RESET_TIMEOUT_MS, options.signal);
+    last = await settleDigest(state, golden);
+    const matches = last.digest === golden.digest;
+    attempts.push({ method: step, seconds: (Date.now() - stepStarted) / 1000, matches });
+    if (matches) break;
+  }
+  const final = attempts[attempts.length - 1];
+  const differences = diffDigests(golden.objects, last!.objects);
+  const result: ResetResult = { method: final.method, seconds: (Date.now() - started) / 1000, digest: last!.digest, matches: final.matches, differences, attempts };
+  if (!result.matches && method !== 'namespace') {
+    throw new LabNotReadyError(
+      `lab reset (${final.method}) did not reach the golden state: ${differences.length} object(s) differ (${differences.slice(0, 5).join(', ')}); recreate the lab with \`mutiny lab down && mutiny lab up\``,
+    );
+  }
+  return result;
+}
