@@ -188,7 +188,8 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
     if (previous) throw new InvalidDataError(`${where}: alias "${key}" is already claimed by "${previous.term}" at ${previous.where}; keep one`);
     aliasOwner.set(key, { where, term });
     const list = aliases.get(words[0]) ?? [];
-    list.push({ words, canonical: term });
+    // "=" keeps the term apart from every stem ("bound" the term is not the stem of "bounded").
+    list.push({ words, canonical: `=${term}` });
     aliases.set(words[0], list);
   };
   for (const p of parsed.filter((x) => x.kind === 'Aliases')) {
