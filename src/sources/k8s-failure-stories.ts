@@ -2,10 +2,18 @@ import { canonicalIncidentId, type IncidentRecord } from '../core/incident.js';
 import { emptyRecord, readDocument, type Source, type SourceContext, type SourceEvent } from './source.js';
 
 /**
- * The live list (k8s.af, branch master on codeberg); the GitHub repository stopped in Aug 2020 when the list
- * moved to codeberg. MUTINY_K8SAF_URL overrides it (another branch or mirror).
+ * The live list (k8s.af) on codeberg, where it moved from GitHub in Aug 2020. k8s.af's own updater read branch
+ * master at first and branch main later, so both are tried, main first. MUTINY_K8SAF_URL overrides them.
  */
-export const K8S_FAILURE_STORIES_URL = 'https://codeberg.org/hjacobs/kubernetes-failure-stories/raw/branch/master/README.md';
+export const K8S_FAILURE_STORIES_URLS: readonly string[] = [
+  'https://codeberg.org/hjacobs/kubernetes-failure-stories/raw/branch/main/README.md',
+  'https://codeberg.org/hjacobs/kubernetes-failure-stories/raw/branch/master/README.md',
+];
+
+/** The list's URLs to try: MUTINY_K8SAF_URL when set, else the known branches. */
+export function failureStoriesUrls(): string[] {
+  return process.env.MUTINY_K8SAF_URL ? [process.env.MUTINY_K8SAF_URL] : [...K8S_FAILURE_STORIES_URLS];
+}
 
 /** One entry of the Kubernetes Failure Stories list as written in its README. */
 export interface FailureStoryEntry {
@@ -173,23 +181,24 @@ export function failureStoryRecord(entry: FailureStoryEntry, source = 'k8s-failu
   };
 }
 
-/** Source 1: the Kubernetes Failure Stories list (k8s.af), read from `url` when online. */
-export function k8sFailureStoriesSource(url = process.env.MUTINY_K8SAF_URL ?? K8S_FAILURE_STORIES_URL): Source {
+/** Source 1: the Kubernetes Failure Stories list (k8s.af), read from the first of `urls` that exists. */
+export function k8sFailureStoriesSource(urls: string | string[] = failureStoriesUrls()): Source {
+  const candidates = Array.isArray(urls) ? urls : [urls];
   return {
     name: 'k8s-failure-stories',
     description: 'Kubernetes Failure Stories (k8s.af): title, organization, venue, involved tags, impact',
     offlinePath: K8S_FAILURE_STORIES_OFFLINE_PATH,
-    liveUrl: url,
+    liveUrl: candidates[0],
     license: null,
-    run: (ctx) => runFailureStories(ctx, url),
+    run: (ctx) => runFailureStories(ctx, candidates),
   };
 }
 
 /** Where the list lives under an --offline folder. */
 export const K8S_FAILURE_STORIES_OFFLINE_PATH = 'k8s-failure-stories/README.md';
 
-async function* runFailureStories(ctx: SourceContext, url: string): AsyncIterable<SourceEvent> {
-  const doc = await readDocument(ctx, K8S_FAILURE_STORIES_OFFLINE_PATH, url);
+async function* runFailureStories(ctx: SourceContext, urls: string[]): AsyncIterable<SourceEvent> {
+  const doc = await readDocument(ctx, K8S_FAILURE_STORIES_OFFLINE_PATH, urls);
   if ('notModified' in doc) return;
   const { entries, unparsed } = parseFailureStories(doc.text);
   yield { type: 'total', count: entries.length + unparsed.length };

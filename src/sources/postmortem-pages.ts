@@ -1,7 +1,7 @@
 import { SourceError } from '../core/errors.js';
 import { canonicalIncidentId, type IncidentRecord } from '../core/incident.js';
 import { extractArticle } from './html-article.js';
-import { K8S_FAILURE_STORIES_URL, linkKind, parseFailureStories } from './k8s-failure-stories.js';
+import { failureStoriesUrls, linkKind, parseFailureStories } from './k8s-failure-stories.js';
 import { emptyRecord, firstSentence, yearOf, type Source, type SourceContext, type SourceEvent } from './source.js';
 
 /** Longest summary kept from a page without a licence (its own description, else its first sentences). */
@@ -49,25 +49,35 @@ function clip(text: string, max: number): string {
  * links; pages are fetched politely (robots.txt, conditional) and their title, date and summary kept. Offline
  * there are no page snapshots, so nothing is fetched and the list's entries stay as they are.
  */
-export function postmortemPagesSource(listUrl = process.env.MUTINY_K8SAF_URL ?? K8S_FAILURE_STORIES_URL): Source {
+export function postmortemPagesSource(listUrls: string | string[] = failureStoriesUrls()): Source {
+  const candidates = Array.isArray(listUrls) ? listUrls : [listUrls];
   return {
     name: 'postmortem-pages',
     description: 'HTML postmortems linked from k8s.af: title, date, summary (talks/slides/PDFs stay links)',
     offlinePath: '(none: no HTML snapshots offline)',
-    liveUrl: listUrl,
+    liveUrl: candidates[0],
     license: null,
-    run: (ctx) => runPages(ctx, listUrl),
+    run: (ctx) => runPages(ctx, candidates),
   };
 }
 
-async function* runPages(ctx: SourceContext, listUrl: string): AsyncIterable<SourceEvent> {
+async function* runPages(ctx: SourceContext, listUrls: string[]): AsyncIterable<SourceEvent> {
   if (ctx.offlineDir !== null) {
     yield { type: 'total', count: 0 };
     return;
   }
   const http = await ctx.http();
-  const list = await http.get(listUrl);
-  const { entries } = parseFailureStories(list.text);
+  // The list itself is read unconditionally: a 304 (k8s-failure-stories just cached it) would hide its links.
+  let listText: string | null = null;
+  for (const url of listUrls) {
+    const response = await http.get(url, { acceptStatus: [404] });
+    if (response.status !== 404) {
+      listText = response.text;
+      break;
+    }
+  }
+  if (listText === null) throw new SourceError(`${listUrls.join(', ')}: HTTP 404 Not Found; the list moved, set MUTINY_K8SAF_URL to its raw README`);
+  const { entries } = parseFailureStories(listText);
   yield { type: 'total', count: entries.length };
   for (const entry of entries) {
     const kind = linkKind(entry.url);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidDataError } from '../core/errors.js';
+import { InvalidDataError, SourceError } from '../core/errors.js';
 import type { FetchCacheEntry, FetchCacheReader, HumanLabels, IncidentRecord } from '../core/incident.js';
 import type { HttpClient } from './http-client.js';
 
@@ -53,15 +53,21 @@ export interface Source {
 export type DocumentText = { text: string; fetched: FetchCacheEntry | null } | { notModified: true };
 
 /**
- * Reads one document a source is built on: `offlineDir/offlinePath` offline, `liveUrl` online (a 304 against
- * the cached validators means nothing changed since the last complete run).
+ * Reads one document a source is built on: `offlineDir/offlinePath` offline; online the first of `liveUrls`
+ * that exists (a list that moved or renamed its branch answers 404 at the old address), conditionally, so
+ * that a 304 against the cached validators means nothing changed since the last complete run.
  */
-export async function readDocument(ctx: SourceContext, offlinePath: string, liveUrl: string): Promise<DocumentText> {
+export async function readDocument(ctx: SourceContext, offlinePath: string, liveUrls: string | string[]): Promise<DocumentText> {
   if (ctx.offlineDir !== null) return { text: await readOfflineFile(ctx.offlineDir, offlinePath), fetched: null };
   const http = await ctx.http();
-  const response = await http.get(liveUrl, { conditional: true });
-  if (response.notModified) return { notModified: true };
-  return { text: response.text, fetched: response.cacheEntry };
+  const candidates = Array.isArray(liveUrls) ? liveUrls : [liveUrls];
+  for (const url of candidates) {
+    const response = await http.get(url, { conditional: true, acceptStatus: [404] });
+    if (response.status === 404) continue;
+    if (response.notModified) return { notModified: true };
+    return { text: response.text, fetched: response.cacheEntry };
+  }
+  throw new SourceError(`${candidates.join(', ')}: HTTP 404 Not Found; the document moved; pass its current URL (docs/dataset.md lists the overrides)`);
 }
 
 /** Reads a file of an offline dataset folder, naming the missing path and the fix when it is absent. */

@@ -101,4 +101,17 @@ describe('Markdown and JSON sources read from the network (recorded files on a l
     for (const s of second) expect({ source: s.source, new: s.new, updated: s.updated }).toEqual({ source: s.source, new: 0, updated: 0 });
     expect(server.requests.filter((r) => r.path === '/k8saf/README.md').at(-1)!.headers['if-none-match']).toBeDefined();
   });
+
+  it("tries the list's branches in order (main, then master) and names them all when none exists", async () => {
+    const server = await startFixtureServer({ '/branch/master/README.md': file('k8s-failure-stories/README.md') });
+    servers.push(server);
+    const urls = [`${server.url}/branch/main/README.md`, `${server.url}/branch/master/README.md`];
+    const db = openDatabase(':memory:');
+    const [found] = await runRefresh([k8sFailureStoriesSource(urls)], incidentSink(db), { offlineDir: null, since: null });
+    expect(found).toMatchObject({ new: 10, failed: 1 });
+    expect(server.requests.map((r) => r.path)).toEqual(['/branch/main/README.md', '/branch/master/README.md']);
+
+    const [missing] = await runRefresh([k8sFailureStoriesSource([urls[0]])], incidentSink(db), { offlineDir: null, since: null });
+    expect(missing.failures).toEqual([`stopped: ${urls[0]}: HTTP 404 Not Found; the document moved; pass its current URL (docs/dataset.md lists the overrides)`]);
+  });
 });
