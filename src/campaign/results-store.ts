@@ -13,6 +13,8 @@ export type ResultStatus = 'completed' | 'not-activated' | 'stuck';
 
 /** One application of a fault, as the proxy log or the direct injection reports it. */
 export interface AppliedInjection {
+  /** ISO time of the application. */
+  time?: string;
   channel: string;
   key: string;
   revision?: string;

@@ -19,6 +19,7 @@ import { registerFields } from './fields.js';
 import { registerInject } from './inject.js';
 import { registerRestore } from './restore.js';
 import { registerLab } from './lab.js';
+import { registerCampaign } from './campaign.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
@@ -37,4 +38,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerResults,
   registerDecode, registerEncode, registerFields, registerInject, registerRestore,
   registerLab,
+  registerCampaign,
 ];
