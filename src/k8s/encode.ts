@@ -4,7 +4,7 @@ import {
   DURATION, FIELDS_V1, INT_OR_STRING, MICRO_TIME, QUANTITY, RAW_EXTENSION, TIME, message,
   type FieldSchema, type MessageSchema, type ScalarType,
 } from './schema.js';
-import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire.js';
+import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, varintSize } from './wire.js';
 
 const utf8 = new TextEncoder();
 
@@ -60,13 +60,37 @@ export class ByteWriter {
     this.length += data.length;
   }
 
-  /** Writes a length-delimited field whose payload `write` produces. */
+  /** Writes a string's UTF-8 bytes (without a length prefix) straight into the buffer. */
+  utf8(text: string, byteLength: number): void {
+    this.reserve(byteLength);
+    utf8.encodeInto(text, this.buffer.subarray(this.length, this.length + byteLength));
+    this.length += byteLength;
+  }
+
+  /**
+   * Writes a length-delimited field whose payload `write` produces, in place: one byte is reserved for the
+   * length and the payload is shifted only when its length needs a longer varint.
+   */
   lengthDelimited(number: number, write: (w: ByteWriter) => void): void {
-    const inner = new ByteWriter();
-    write(inner);
     this.tag(number, WIRE_LEN);
-    this.varint(inner.length);
-    this.bytes(inner.finish());
+    this.reserve(1);
+    const lengthAt = this.length;
+    this.length += 1;
+    write(this);
+    const payload = this.length - lengthAt - 1;
+    const size = varintSize(payload);
+    if (size > 1) {
+      this.reserve(size - 1);
+      this.buffer.copyWithin(lengthAt + size, lengthAt + 1, this.length);
+      this.length += size - 1;
+    }
+    let value = payload;
+    let at = lengthAt;
+    while (value >= 128) {
+      this.buffer[at++] = (value % 128) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buffer[at] = value;
   }
 
   finish(): Uint8Array {
@@ -182,10 +206,10 @@ export function writeScalar(writer: ByteWriter, number: number, type: ScalarType
   switch (type) {
     case 'string': {
       if (typeof value !== 'string') throw new InvalidDataError(`${path}: expected a string, got ${JSON.stringify(value)}`);
-      const data = utf8.encode(value);
+      const byteLength = Buffer.byteLength(value, 'utf8');
       writer.tag(number, WIRE_LEN);
-      writer.varint(data.length);
-      writer.bytes(data);
+      writer.varint(byteLength);
+      writer.utf8(value, byteLength);
       return;
     }
     case 'bytes': {
