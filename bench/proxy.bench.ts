@@ -5,9 +5,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
-import { etcdRpcProtoPath } from '../src/inject/proxy/etcd-methods.js';
 import { startEtcd } from '../test/support/etcd.js';
+import { loadEtcdProtos } from '../test/support/etcd-protos.js';
 import { percentile, type Benchmark } from './harness.js';
 
 // Direct vs through an idle `mutiny proxy` (a separate process, as in the lab), against one real etcd, in one
@@ -26,7 +25,7 @@ const THROUGHPUT_SECONDS = 1.5;
 const IN_FLIGHT = 64;
 const CHANNELS = 4;
 
-const root = new protobuf.Root().loadSync([etcdRpcProtoPath(), path.join(path.dirname(etcdRpcProtoPath()), 'kv.proto')], { keepCase: true });
+const root = loadEtcdProtos();
 const type = (name: string) => root.lookupType(`etcdserverpb.${name}`);
 const encode = (name: string, message: object) => Buffer.from(type(name).encode(type(name).fromObject(message)).finish());
 const identity = (b: Buffer) => b;

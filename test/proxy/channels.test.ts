@@ -188,6 +188,22 @@ describe('read channel', () => {
     await watcher.cancel();
   });
 
+  it('alters a watch event whose value spans many HTTP/2 DATA frames', async () => {
+    const big = Buffer.alloc(1024 * 1024, 0x61);
+    const watcher = await viaProxy.watch().prefix('/big/').create();
+    const seen = record(watcher);
+    await direct.put('/big/before').value(big);
+    await until(() => seen.events.length === 1, 'the unaltered event');
+    arm({ id: 'rbig', channel: 'read', match: { keyPrefix: '/big/' }, fault: { model: 'corrupt', variant: 'magic' } });
+    await direct.put('/big/after').value(big);
+    await until(() => seen.events.length === 2, 'the altered event');
+    const altered = Buffer.from(big);
+    altered[3] ^= 0x01;
+    expect(Buffer.compare(seen.events[0].value, big)).toBe(0);
+    expect(Buffer.compare(seen.events[1].value, altered)).toBe(0);
+    await watcher.cancel();
+  });
+
   it('hides a key-value from a list when the fault deletes it, and corrects the count', async () => {
     for (const name of ['a', 'b', 'c']) await direct.put(`/registry/deployments/default/${name}`).value(deployment);
     arm({ id: 'r4', channel: 'read', match: { name: 'b' }, fault: { model: 'delete' } });

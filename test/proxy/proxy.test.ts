@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
 import { Etcd3, type Watcher } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdProxy } from '../../src/inject/proxy/etcd-proxy.js';
@@ -162,5 +163,41 @@ describe('watch cancellation', () => {
     await eventually(() => etcdGauge('etcd_debugging_mvcc_watch_stream_total'), 0, 'etcd watch streams after the client died');
     await eventually(() => etcdGauge('etcd_debugging_mvcc_watcher_total'), 0, 'etcd watchers after the client died');
     expect(proxy.stats.openUpstreamCalls).toBe(0);
+  });
+});
+
+describe('when etcd is gone', () => {
+  const identity = (b: Buffer) => b;
+  // RangeRequest{key: "/"} and WatchRequest{create_request{key: "/"}}.
+  const rangeAll = Buffer.from([0x0a, 0x01, 0x2f]);
+  const watchAll = Buffer.from([0x0a, 0x03, 0x0a, 0x01, 0x2f]);
+
+  it('answers UNAVAILABLE when etcd cannot be reached', async () => {
+    const dead = await EtcdProxy.start({ listen: '127.0.0.1:0', upstream: 'http://127.0.0.1:9' });
+    const client = new grpc.Client(dead.address, grpc.credentials.createInsecure());
+    const error = await new Promise<grpc.ServiceError>((resolve) =>
+      client.makeUnaryRequest('/etcdserverpb.KV/Range', identity, identity, rangeAll, (e) => resolve(e!)),
+    );
+    expect(error.code).toBe(grpc.status.UNAVAILABLE);
+    expect(error.details).toMatch(/^mutiny proxy: etcd at http:\/\/127\.0\.0\.1:9 closed the call|^mutiny proxy: cannot reach etcd/);
+    client.close();
+    await dead.close(0);
+  });
+
+  it('ends a watch when etcd dies under it', async () => {
+    const doomed = await startEtcd();
+    const doomedProxy = await EtcdProxy.start({ listen: '127.0.0.1:0', upstream: doomed.endpoint });
+    const client = new grpc.Client(doomedProxy.address, grpc.credentials.createInsecure());
+    const stream = client.makeBidiStreamRequest<Buffer, Buffer>('/etcdserverpb.Watch/Watch', identity, identity);
+    stream.on('error', () => undefined);
+    const created = new Promise((resolve) => stream.once('data', resolve));
+    const status = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
+    stream.write(watchAll);
+    await created;
+    await doomed.stop();
+    expect((await status).code).not.toBe(grpc.status.OK);
+    expect(doomedProxy.stats.openUpstreamCalls).toBe(0);
+    client.close();
+    await doomedProxy.close(0);
   });
 });

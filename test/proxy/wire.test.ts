@@ -1,14 +1,13 @@
-import path from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { etcdRpcProtoPath, loadEtcdMethods } from '../../src/inject/proxy/etcd-methods.js';
 import { parseRegistryKey } from '../../src/inject/proxy/etcd-messages.js';
 import { Injector } from '../../src/inject/proxy/injection.js';
 import { patchRangeResponse, patchWatchResponse } from '../../src/inject/proxy/patch.js';
 import { mapBytesField } from '../../src/inject/proxy/wire.js';
+import { loadEtcdProtos } from '../support/etcd-protos.js';
 
 // etcd's own message definitions (npm etcd3's proto copies) as an independent decoder of what the proxy writes.
-const root = new protobuf.Root().loadSync([etcdRpcProtoPath(), path.join(path.dirname(etcdRpcProtoPath()), 'kv.proto')], { keepCase: true });
+const root = loadEtcdProtos();
 const RangeResponse = root.lookupType('etcdserverpb.RangeResponse');
 const WatchResponse = root.lookupType('etcdserverpb.WatchResponse');
 
@@ -63,18 +62,5 @@ describe('registry keys', () => {
     ['compact_rev_key', {}],
   ])('%s', (key, expected) => {
     expect(parseRegistryKey(key)).toEqual(expected);
-  });
-});
-
-describe('etcd methods', () => {
-  it('registers every service of rpc.proto with its streaming type', () => {
-    const methods = loadEtcdMethods();
-    expect(new Set(methods.map((m) => m.service))).toEqual(new Set(['KV', 'Watch', 'Lease', 'Cluster', 'Maintenance', 'Auth']));
-    expect(methods.filter((m) => m.type !== 'unary').map((m) => `${m.path} ${m.type}`)).toEqual([
-      '/etcdserverpb.Watch/Watch bidi',
-      '/etcdserverpb.Lease/LeaseKeepAlive bidi',
-      '/etcdserverpb.Maintenance/Snapshot serverStream',
-    ]);
-    expect(methods).toHaveLength(41);
   });
 });
