@@ -54,10 +54,19 @@ export interface HttpResponse {
   cacheEntry: FetchCacheEntry;
 }
 
-/** The User-Agent every request sends: the tool, its version, and where to read about it. */
+/**
+ * The User-Agent every request sends: the tool, its version, and where to read about it (package.json
+ * `homepage`, else `repository`; without either, the product token alone).
+ */
 export function defaultUserAgent(): string {
-  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string; homepage?: string };
-  return `mutiny/${pkg.version} (+${pkg.homepage ?? 'https://github.com/mutiny-project/mutiny'})`;
+  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    homepage?: string;
+    repository?: string | { url?: string };
+  };
+  const repository = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  const about = (pkg.homepage ?? repository)?.replace(/^git\+/, '').replace(/\.git$/, '');
+  return about ? `mutiny/${pkg.version} (+${about})` : `mutiny/${pkg.version}`;
 }
 
 /** The part of robots-parser's result this client uses. */
