@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeField, setField, splice } from '../../src/k8s/edit.js';
 import { locateField, parseFieldPath, readLocatedValue } from '../../src/k8s/field-path.js';
+import { SCALAR_LIKE_MESSAGES } from '../../src/k8s/schema.js';
 import { decodeStoredValue, encodeStoredValue, parseStoredValue } from '../../src/k8s/value.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'k8s');
@@ -100,5 +101,51 @@ describe('edits change only the addressed field', () => {
   it('sets replicas to max int32', () => {
     const edited = expectEdit(deployment, (b) => setField(b, 'spec.replicas', 2147483647), (o) => (o.spec.replicas = 2147483647));
     expect(edited.length).toBe(deployment.length + 4);
+  });
+});
+
+/** Concrete paths (indices and keys filled in) of every leaf of a decoded object, with their values. */
+function leaves(value: unknown, path: string, out: Array<[string, unknown]>, mapFields: Set<string>, rawFields: Set<string>): void {
+  if (rawFields.has(path.replace(/\[\d+\]/g, ''))) {
+    out.push([path, value]);
+  } else if (Array.isArray(value)) {
+    value.forEach((element, i) => leaves(element, `${path}[${i}]`, out, mapFields, rawFields));
+  } else if (value !== null && typeof value === 'object' && Object.keys(value).length > 0 && !mapFields.has(path.replace(/\[\d+\]/g, ''))) {
+    for (const [key, child] of Object.entries(value)) leaves(child, path ? `${path}.${key}` : key, out, mapFields, rawFields);
+  } else if (value !== null && typeof value === 'object' && mapFields.has(path.replace(/\[\d+\]/g, ''))) {
+    for (const [key, child] of Object.entries(value)) out.push([`${path}[${key}]`, child]);
+  } else {
+    out.push([path, value]);
+  }
+}
+
+describe('every field re-set to its own value gives identical bytes', () => {
+  it.each(readdirSync(API_TESTDATA).filter((f) => f.endsWith('.pb')))('%s', (file) => {
+    const bytes = readFileSync(path.join(API_TESTDATA, file));
+    const value = parseStoredValue(bytes);
+    const { kind: _kind, apiVersion: _apiVersion, ...object } = decodeStoredValue(bytes);
+    const mapFields = new Set<string>();
+    const rawFields = new Set<string>();
+    const collect = (o: unknown, p: string): void => {
+      if (Array.isArray(o)) o.forEach((e, i) => collect(e, `${p}[${i}]`));
+      else if (o !== null && typeof o === 'object') {
+        for (const [k, child] of Object.entries(o)) {
+          const childPath = p ? `${p}.${k}` : k;
+          const field = locateField(value, childPath).field;
+          const normalized = childPath.replace(/\[\d+\]/g, '');
+          if (field.mapKey) mapFields.add(normalized);
+          else if (field.messageName && SCALAR_LIKE_MESSAGES.has(field.messageName)) rawFields.add(normalized);
+          else collect(child, childPath);
+        }
+      }
+    };
+    collect(object, '');
+    const out: Array<[string, unknown]> = [];
+    leaves(object, '', out, mapFields, rawFields);
+    expect(out.length).toBeGreaterThan(10);
+    for (const [fieldPath, fieldValue] of out) {
+      const rewritten = setField(bytes, fieldPath, fieldValue);
+      expect([fieldPath, Buffer.from(rewritten).equals(bytes)]).toEqual([fieldPath, true]);
+    }
   });
 });
