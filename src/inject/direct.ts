@@ -176,7 +176,8 @@ export class Injector {
     const prefix = candidatePrefix(key, fault.field ?? '', value);
     const names: string[] = [];
     const uids: string[] = [];
-    for (const pair of await readPrefix(this.client, this.endpoint, prefix)) {
+    // A sample is enough to find other valid names; reading every pod of a large cluster is not.
+    for (const pair of await readPrefix(this.client, this.endpoint, prefix, { max: 1000 })) {
       const otherKey = pair.key;
       names.push(otherKey.slice(otherKey.lastIndexOf('/') + 1));
       try {

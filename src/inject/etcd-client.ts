@@ -51,8 +51,10 @@ export interface StoredPair {
   modRevision: number;
 }
 
-/** Reads every key under `prefix`, in key order, in pages of `pageSize`. */
-export async function readPrefix(client: Etcd3, endpoint: string, prefix: string, pageSize = 500): Promise<StoredPair[]> {
+/** Reads the keys under `prefix` (at most `max`), in key order, in pages of `pageSize`. */
+export async function readPrefix(client: Etcd3, endpoint: string, prefix: string, options: { pageSize?: number; max?: number } = {}): Promise<StoredPair[]> {
+  const pageSize = options.pageSize ?? 500;
+  const max = options.max ?? Infinity;
   const pairs: StoredPair[] = [];
   const end = Buffer.from(prefix);
   // The range end of a prefix: the prefix with its last byte incremented.
@@ -61,7 +63,7 @@ export async function readPrefix(client: Etcd3, endpoint: string, prefix: string
   for (;;) {
     const response = await etcdCall(endpoint, () => client.getAll().inRange({ start: from, end }).limit(pageSize).sort('Key', 'Ascend').exec());
     for (const kv of response.kvs) pairs.push({ key: kv.key.toString(), value: new Uint8Array(kv.value), modRevision: Number(kv.mod_revision) });
-    if (!response.more || response.kvs.length === 0) return pairs;
+    if (!response.more || response.kvs.length === 0 || pairs.length >= max) return pairs.slice(0, max);
     from = `${response.kvs.at(-1)!.key.toString()}\u0000`;
   }
 }

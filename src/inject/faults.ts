@@ -256,14 +256,15 @@ export function setVariantsFor(stored: Uint8Array, key: string, path: string): r
   return VARIANTS[kindOf(locateField(value, path))];
 }
 
-function chooseVariant(kind: string, variants: readonly string[], spec: FaultSpec, random: Random, context: FaultContext, key: string): string {
+function chooseVariant(kind: string, variants: readonly string[], spec: FaultSpec, random: Random, context: FaultContext, key: string, before: unknown): string {
   if (spec.variant !== undefined) {
     if (!variants.includes(spec.variant)) {
       throw new InvalidDataError(`set variant "${spec.variant}" does not apply to ${spec.field} of ${key} (${kind}); use one of ${variants.join(', ')}`);
     }
     return spec.variant;
   }
-  const usable = variants.filter((v) => (v !== 'other-name' || context.names?.length) && (v !== 'other-uid' || context.uids?.length));
+  const hasOther = (candidates: readonly string[] | undefined): boolean => (candidates ?? []).some((c) => c !== before);
+  const usable = variants.filter((v) => (v !== 'other-name' || hasOther(context.names)) && (v !== 'other-uid' || hasOther(context.uids)));
   return random.pick(usable);
 }
 
@@ -342,8 +343,8 @@ function setFault(value: StoredValue, key: string, spec: FaultSpec, random: Rand
   const path = spec.field!;
   const location = locateField(value, path);
   const kind = kindOf(location);
-  const variant = chooseVariant(kind, VARIANTS[kind], spec, random, context, key);
   const before = readLocatedValue(value.bytes, location);
+  const variant = chooseVariant(kind, VARIANTS[kind], spec, random, context, key, before);
   let bytes: Uint8Array;
   if (kind === 'list' || kind === 'map') {
     if (location.occurrences.length === 0 && variant !== 'clear') {
@@ -452,7 +453,7 @@ function applyJsonFault(value: StoredValue, key: string, spec: FaultSpec, random
     what = `bit ${index}`;
   } else {
     const variants = jsonVariants(before);
-    const variant = chooseVariant(typeof before, variants, spec, random, context, key);
+    const variant = chooseVariant(typeof before, variants, spec, random, context, key, before);
     what = variant;
     if (Array.isArray(before)) {
       const list = [...before];

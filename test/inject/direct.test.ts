@@ -132,6 +132,37 @@ describe('Injector', () => {
     }
   });
 
+  it('restores under a concurrent writer: each restore either lands on the injected value or reports a conflict', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      await client.put(KEY).value(pod);
+      const result = await injector.inject(KEY, { model: 'set', field: 'spec.nodeName', variant: 'random-same-length', seed: i });
+      let running = true;
+      const writer = (async () => {
+        // Write only every few milliseconds, so some restores win the race and some lose it.
+        while (running) {
+          await new Promise((r) => setTimeout(r, i % 2 === 0 ? 0 : 3));
+          await client.put(KEY).value(Buffer.from(setField(pod, 'metadata.annotations[writer]', String(Date.now()))));
+        }
+      })();
+      const restored = await injector.restore(result.id!);
+      running = false;
+      await writer;
+      outcomes.push(restored.outcome);
+      if (restored.outcome === 'restored') {
+        // The restore replaced exactly the injected value, never a concurrent write.
+        const replaced = (await client.get(KEY).revision(restored.modRevision! - 1).exec()).kvs[0];
+        expect(Buffer.from(replaced.value).equals(Buffer.from(injector.journal.get(result.id!).injected!))).toBe(true);
+        const written = (await client.get(KEY).revision(restored.modRevision!).exec()).kvs[0];
+        expect(Buffer.from(written.value).equals(pod)).toBe(true);
+      } else {
+        expect(restored.outcome).toBe('conflict');
+        expect(injector.journal.get(result.id!).state).toBe('written');
+      }
+    }
+    expect(outcomes.every((o) => o === 'restored' || o === 'conflict')).toBe(true);
+  });
+
   it('restore reports a conflict instead of overwriting a newer write, and --force overwrites it', async () => {
     const result = await injector.inject(KEY, { model: 'set', field: 'spec.nodeName', variant: 'empty' });
     await client.put(KEY).value(Buffer.from(setField(pod, 'metadata.labels[later]', 'write')));
