@@ -40,6 +40,8 @@ const bench: Benchmark = {
   title: 'Offline refresh throughput (incidents/s into a temporary database)',
   async run() {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mutiny-ingest-'));
+    // The machine may be shared: the load says how much of it this run had.
+    const load = os.loadavg()[0];
     try {
       const real = await measure(allSources(), datasets, dir, 'real');
 
@@ -70,7 +72,8 @@ const bench: Benchmark = {
         ...row('shared datasets', real),
         ...row('synthetic list', big),
         '',
-        `Peak RSS ${peakRssMiB().toFixed(0)} MiB.`,
+        `Peak RSS ${peakRssMiB().toFixed(0)} MiB; 1-minute load average ${load.toFixed(1)} when the run started (${os.cpus().length} CPUs).`,
+        'The database has every migration, so the statistics triggers (FTS, per-incident facts) run on each write.',
       ].join('\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
