@@ -248,6 +248,8 @@ async function* runGitHubIssues(ctx: SourceContext, options: GitHubIssuesOptions
   const done = new Set(resuming ? previous.done : []);
   const until = (options.until ?? new Date()).toISOString().slice(0, 10);
   let incomplete = false;
+  // The progress bar's total grows as each window tells how many results it has.
+  let expected = seeds.length;
   for (const query of options.queries ?? ISSUE_QUERIES) {
     const windows: Array<[string, string]> = [[SEARCH_EPOCH, until]];
     while (windows.length > 0) {
@@ -268,6 +270,8 @@ async function* runGitHubIssues(ctx: SourceContext, options: GitHubIssuesOptions
         windows.unshift(...splitWindow(from, to));
         continue;
       }
+      expected += Math.min(first.total_count, SEARCH_RESULT_CAP);
+      yield { type: 'total', count: expected };
       let items = first.items;
       let failed = false;
       for (;;) {
