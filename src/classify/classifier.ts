@@ -1,5 +1,5 @@
 import { DIMENSIONS, UNKNOWN, type DimensionName } from '../core/taxonomy.js';
-import type { CompiledRules, Field, PhraseEntry } from './rules.js';
+import type { CompiledRules, Field, PhraseNode } from './rules.js';
 import { findSections, matchesAt, tokenize, type Section, type Token } from './text.js';
 
 /** What the classifier reads of an incident: the row's text fields, its tags and (GitHub) labels. */
@@ -214,7 +214,7 @@ function contextFactor(rules: CompiledRules, tokens: readonly Token[], first: nu
 
 function matchPhrases(
   rules: CompiledRules,
-  index: Map<string, PhraseEntry[]>,
+  roots: Map<string, PhraseNode>,
   field: Field,
   value: string,
   tokens: readonly Token[],
@@ -223,26 +223,32 @@ function matchPhrases(
   fieldWeight: number,
   hits: Hit[],
 ): void {
+  const tagOnly = roots === rules.tagPhrases;
   for (let i = 0; i < tokens.length; i++) {
-    const candidates = index.get(tokens[i].stem);
-    if (!candidates) continue;
-    for (const entry of candidates) {
-      const rule = rules.rules[entry.rule];
-      if (index !== rules.tagPhrases && rule.fields && !rule.fields.has(field)) continue;
-      if (!matchesAt(tokens, i, entry.stems)) continue;
-      const last = i + entry.stems.length - 1;
-      const factor = contextFactor(rules, tokens, i, last);
-      if (factor === 0) continue;
-      const section = sectionOf(sections, tokens[i]);
-      const sectionWeight = section ? rules.sectionWeights.get(section)![rule.dimension] : 1;
-      const weight = rule.weight * fieldWeight * sectionWeight * factor;
-      if (weight <= 0) continue;
-      const start = tokens[i].start;
-      const end = tokens[last].end;
-      hits.push({
-        rule: entry.rule,
-        evidence: { rule: rule.name, field, section, start: start + offsetBase, end: end + offsetBase, match: value.slice(start, end), weight: round(weight) },
-      });
+    let node = roots.get(tokens[i].stem);
+    const sentence = tokens[i].sentence;
+    const section = sectionOf(sections, tokens[i]);
+    for (let last = i; node !== undefined; ) {
+      // Negation and hedging depend on the span, not the rule: computed once for all rules ending here.
+      let factor = -1;
+      for (const index of node.rules) {
+        const rule = rules.rules[index];
+        if (!tagOnly && rule.fields && !rule.fields.has(field)) continue;
+        if (factor < 0) factor = contextFactor(rules, tokens, i, last);
+        if (factor === 0) break;
+        const sectionWeight = section ? rules.sectionWeights.get(section)![rule.dimension] : 1;
+        const weight = rule.weight * fieldWeight * sectionWeight * factor;
+        if (weight <= 0) continue;
+        const start = tokens[i].start;
+        const end = tokens[last].end;
+        hits.push({
+          rule: index,
+          evidence: { rule: rule.name, field, section, start: start + offsetBase, end: end + offsetBase, match: value.slice(start, end), weight: round(weight) },
+        });
+      }
+      last++;
+      if (last >= tokens.length || tokens[last].sentence !== sentence) break;
+      node = node.next.get(tokens[last].stem);
     }
   }
 }

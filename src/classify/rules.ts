@@ -58,7 +58,7 @@ const RuleSchema = z.strictObject({
   weight: z.number().positive().default(1),
   /** Word sequences, matched on Porter stems after alias rewriting, within one sentence. */
   phrases: z.array(z.string().min(1)).default([]),
-  /** Case-insensitive regular expressions over the raw field text. */
+  /** Case-insensitive regular expressions over the raw field text (JavaScript syntax, no `u` flag). */
   patterns: z.array(z.string().min(1)).default([]),
   /** Exact GitHub labels (case-insensitive). */
   labels: z.array(z.string().min(1)).default([]),
@@ -96,21 +96,22 @@ export interface CompiledRule {
   line: number;
 }
 
-/** A phrase entry of the phrase index: the stems after the first, and the rule it belongs to. */
-export interface PhraseEntry {
-  stems: string[];
-  rule: number;
+/** A node of the phrase trie: the rules whose phrase ends here, and the stems that continue a phrase. */
+export interface PhraseNode {
+  rules: number[];
+  next: Map<string, PhraseNode>;
 }
 
-/** Rules compiled once for many incidents: phrase tries keyed by first stem, regexes, label lookups. */
+/** Rules compiled once for many incidents: phrase tries over stems, regexes, label lookups. */
 export interface CompiledRules {
   /** `rules-<12 hex>`: changes whenever a rule file or the scoring code changes. */
   version: string;
   taxonomy: Taxonomy;
   settings: ClassifierSettings;
   rules: CompiledRule[];
-  phrases: Map<string, PhraseEntry[]>;
-  tagPhrases: Map<string, PhraseEntry[]>;
+  /** Trie roots: first stem -> node. */
+  phrases: Map<string, PhraseNode>;
+  tagPhrases: Map<string, PhraseNode>;
   patterns: { re: RegExp; rule: number }[];
   labels: Map<string, number[]>;
   aliases: AliasIndex;
@@ -241,10 +242,18 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
   }
 
   const ruleNames = new Map<string, string>();
-  const addPhrase = (index: Map<string, PhraseEntry[]>, stems: string[], rule: number) => {
-    const list = index.get(stems[0]) ?? [];
-    list.push({ stems, rule });
-    index.set(stems[0], list);
+  const addPhrase = (roots: Map<string, PhraseNode>, stems: string[], rule: number) => {
+    let level = roots;
+    let node: PhraseNode | undefined;
+    for (const stem of stems) {
+      node = level.get(stem);
+      if (!node) {
+        node = { rules: [], next: new Map() };
+        level.set(stem, node);
+      }
+      level = node.next;
+    }
+    node!.rules.push(rule);
   };
   for (const p of parsed.filter((x) => x.kind === 'ClassifierRules')) {
     const located = validate(RulesSchema, p);
@@ -294,7 +303,7 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
         once('patterns', pattern, j);
         let re: RegExp;
         try {
-          re = new RegExp(pattern, 'giu');
+          re = new RegExp(pattern, 'gi');
         } catch (cause) {
           throw new InvalidDataError(`${at('patterns', j)}: bad regular expression /${pattern}/: ${(cause as Error).message}`, { cause });
         }

@@ -140,12 +140,19 @@ export function tokenize(text: string, sections: readonly Section[], aliases: Al
   for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
     const start = m.index;
     if (raw.length > 0 && isSentenceBreak(text, lastEnd, start)) sentence++;
-    while (sectionCursor < sections.length && sections[sectionCursor].start <= start) sectionCursor++;
-    currentSection = -1;
-    for (let s = sectionCursor - 1; s >= 0; s--) {
-      if (sections[s].end > start) {
-        currentSection = s;
-        break;
+    let entered = false;
+    while (sectionCursor < sections.length && sections[sectionCursor].start <= start) {
+      sectionCursor++;
+      entered = true;
+    }
+    // Look back only when a section starts or the current one ends: most words change nothing.
+    if (entered || (currentSection >= 0 && sections[currentSection].end <= start)) {
+      currentSection = -1;
+      for (let s = sectionCursor - 1; s >= 0; s--) {
+        if (sections[s].end > start) {
+          currentSection = s;
+          break;
+        }
       }
     }
     const end = start + m[0].length;
