@@ -57,18 +57,31 @@ interface ApiResourceList {
   resources: Array<{ name: string; namespaced: boolean; verbs: string[] }>;
 }
 
-async function listableResources(api: ApiClient): Promise<Array<{ path: string; id: string }>> {
+/** A resource the apiserver serves: where to list it and its digest id (`name.group`, core: `name`). */
+export interface ServedResource {
+  /** Collection path of the cluster-wide list, e.g. /apis/apps/v1/deployments. */
+  path: string;
+  /** Prefix for namespaced paths, e.g. /apis/apps/v1 (then /namespaces/NS/deployments). */
+  groupVersionPath: string;
+  name: string;
+  id: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+/** Every listable resource (preferred versions, no subresources) minus DIGEST_EXCLUDED_RESOURCES. */
+export async function discoverResources(api: ApiClient): Promise<ServedResource[]> {
   const groups = await api.get<{ groups: Array<{ name: string; preferredVersion: { groupVersion: string } }> }>('/apis');
   const versionPaths = ['/api/v1', ...groups.groups.map((g) => `/apis/${g.preferredVersion.groupVersion}`)];
   const lists = await Promise.all(versionPaths.map((p) => api.get<ApiResourceList>(p).then((list) => ({ p, list }))));
-  const out: Array<{ path: string; id: string }> = [];
+  const out: ServedResource[] = [];
   for (const { p, list } of lists) {
     const group = list.groupVersion.includes('/') ? list.groupVersion.split('/')[0] : '';
     for (const r of list.resources) {
       if (r.name.includes('/') || !r.verbs.includes('list')) continue;
       const id = group ? `${r.name}.${group}` : r.name;
       if (DIGEST_EXCLUDED_RESOURCES.has(id)) continue;
-      out.push({ path: `${p}/${r.name}`, id });
+      out.push({ path: `${p}/${r.name}`, groupVersionPath: p, name: r.name, id, namespaced: r.namespaced, verbs: r.verbs });
     }
   }
   return out;
@@ -76,7 +89,7 @@ async function listableResources(api: ApiClient): Promise<Array<{ path: string; 
 
 /** Lists every listable resource through the apiserver and digests the normalized objects. */
 export async function digestClusterState(api: ApiClient): Promise<StateDigest> {
-  const resources = await listableResources(api);
+  const resources = await discoverResources(api);
   const objects: Record<string, string> = {};
   const lists = await Promise.all(
     resources.map(async (r) => ({ r, list: await api.get<{ items: Array<Record<string, unknown>> }>(r.path) })),

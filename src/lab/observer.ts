@@ -117,22 +117,30 @@ export class WorkloadObserver {
     }
   }
 
-  /** Runs one API request, recording success, HTTP status and latency; rethrows its error. */
-  async timed<T>(operation: string, request: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one API request, recording success, HTTP status and latency; rethrows its error. An error whose status
+   * is in `expectedStatuses` (e.g. 409 for "create if absent") is recorded as a success and resolves undefined.
+   */
+  async timed<T>(operation: string, request: () => Promise<T>, expectedStatuses: number[] = []): Promise<T | undefined> {
     const t = this.now();
     const begin = performance.now();
+    const latency = () => Math.round((performance.now() - begin) * 10) / 10;
     try {
       const result = await request();
-      this.apiCalls.push({ t, operation, ok: true, latencyMs: Math.round((performance.now() - begin) * 10) / 10 });
+      this.apiCalls.push({ t, operation, ok: true, latencyMs: latency() });
       return result;
     } catch (error) {
       const status = (error as { code?: number }).code;
+      if (typeof status === 'number' && expectedStatuses.includes(status)) {
+        this.apiCalls.push({ t, operation, ok: true, status, latencyMs: latency() });
+        return undefined;
+      }
       this.apiCalls.push({
         t,
         operation,
         ok: false,
         ...(typeof status === 'number' ? { status } : {}),
-        latencyMs: Math.round((performance.now() - begin) * 10) / 10,
+        latencyMs: latency(),
         error: String((error as Error)?.message ?? error).split('\n')[0].slice(0, 200),
       });
       if (typeof error === 'object' && error !== null) Object.defineProperty(error, RECORDED, { value: true });

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { LabNotReadyError } from '../core/errors.js';
 import { labApi, startComponent, stopComponents } from './control-plane.js';
-import { diffDigests, type StateDigest } from './digest.js';
+import { diffDigests, discoverResources, type ServedResource, type StateDigest } from './digest.js';
 import { restoreSnapshot } from './etcd.js';
 import { digestLab, readGoldenDigest, waitSettled } from './golden.js';
 import { KWOK_NODE_LABEL, namespace, NODE_NOT_READY_LABEL } from './manifests.js';
@@ -10,8 +10,8 @@ import { waitFor } from './wait.js';
 
 /**
  * How `resetLab` returns to the golden state:
- * - namespace: delete every namespace created since `lab up` and the experiment namespace, recreate the latter,
- *   and bring kwok nodes back (remove the not-ready label). Fast, but blind to changes outside namespaces.
+ * - namespace: clear the experiment namespace down to its golden objects, delete namespaces created since
+ *   `lab up`, and bring kwok nodes back (remove the not-ready label). Fast, but blind to other changes.
  * - snapshot: stop the control plane and etcd, restore etcd from the golden snapshot, start everything again.
  *   Restores anything, including state corrupted by an injection.
  * - auto: namespace, verified by the digest; snapshot if the digest still differs.
@@ -36,9 +36,6 @@ const RESET_TIMEOUT_MS = 120_000;
 /** How long a reset keeps re-digesting while controllers finish their last updates. */
 const DIGEST_SETTLE_MS = 10_000;
 
-interface NamespaceList {
-  items: Array<{ metadata: { name: string } }>;
-}
 interface NodeList {
   items: Array<{ metadata: { name: string; labels?: Record<string, string> } }>;
 }
@@ -47,13 +44,35 @@ function goldenNamespaces(golden: StateDigest): Set<string> {
   return new Set(Object.keys(golden.objects).filter((k) => k.startsWith('namespaces//')).map((k) => k.slice('namespaces//'.length)));
 }
 
+/** Workload controllers are cleared first, so nothing recreates the pods cleared after them. */
+const CONTROLLERS_FIRST = ['deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'cronjobs.batch', 'jobs.batch', 'replicasets.apps', 'replicationcontrollers'];
+
+/** Names of `resourceId` objects in namespace `ns` in the golden state. */
+function goldenNames(golden: StateDigest, resourceId: string, ns: string): string[] {
+  const prefix = `${resourceId}/${ns}/`;
+  return Object.keys(golden.objects)
+    .filter((k) => k.startsWith(prefix))
+    .map((k) => k.slice(prefix.length));
+}
+
+/**
+ * Deletes, with grace period 0, every object in the experiment namespace that is not part of the golden state
+ * (deletecollection per resource, golden names excluded by field selector), deletes namespaces created since
+ * `lab up`, and brings NotReady kwok nodes back. Faster than deleting the namespace itself, whose controller
+ * takes seconds to drain it.
+ */
 async function resetByNamespace(state: LabState, golden: StateDigest, signal?: AbortSignal): Promise<void> {
   const api = labApi(state);
+  const ns = state.experimentNamespace;
   const keep = goldenNamespaces(golden);
-  keep.delete(state.experimentNamespace);
-  const namespaces = await api.get<NamespaceList>('/api/v1/namespaces');
-  const doomed = namespaces.items.map((n) => n.metadata.name).filter((n) => !keep.has(n));
-  await Promise.all(doomed.map((n) => api.request('DELETE', `/api/v1/namespaces/${n}`, { propagationPolicy: 'Background', gracePeriodSeconds: 0 })));
+  const namespaces = await api.get<{ items: Array<{ metadata: { name: string; deletionTimestamp?: string } }> }>('/api/v1/namespaces');
+  const extra = namespaces.items.map((n) => n.metadata.name).filter((n) => !keep.has(n));
+  const experiment = namespaces.items.find((n) => n.metadata.name === ns);
+  const recreate = !experiment || experiment.metadata.deletionTimestamp !== undefined;
+  if (recreate && experiment) extra.push(ns);
+  const deleteOptions = { gracePeriodSeconds: 0, propagationPolicy: 'Background' };
+  await Promise.all(extra.map((n) => api.request('DELETE', `/api/v1/namespaces/${n}`, deleteOptions)));
+
   const nodes = await api.get<NodeList>(`/api/v1/nodes?labelSelector=${KWOK_NODE_LABEL.key}%3D${KWOK_NODE_LABEL.value}`);
   const escaped = NODE_NOT_READY_LABEL.replace(/~/g, '~0').replace(/\//g, '~1');
   await Promise.all(
@@ -61,15 +80,38 @@ async function resetByNamespace(state: LabState, golden: StateDigest, signal?: A
       .filter((n) => n.metadata.labels?.[NODE_NOT_READY_LABEL] !== undefined)
       .map((n) => api.request('PATCH', `/api/v1/nodes/${n.metadata.name}`, [{ op: 'remove', path: `/metadata/labels/${escaped}` }], 'application/json-patch+json')),
   );
+
+  if (!recreate) {
+    const resources = (await discoverResources(api)).filter((r) => r.namespaced && r.verbs.includes('deletecollection'));
+    const rank = (id: string) => (CONTROLLERS_FIRST.includes(id) ? CONTROLLERS_FIRST.indexOf(id) : CONTROLLERS_FIRST.length);
+    const collection = (r: ServedResource) => {
+      const selector = goldenNames(golden, r.id, ns).map((n) => `metadata.name!=${n}`).join(',');
+      return `${r.groupVersionPath}/namespaces/${ns}/${r.name}${selector ? `?fieldSelector=${encodeURIComponent(selector)}` : ''}`;
+    };
+    const clear = async () => {
+      for (const r of resources.filter((r) => rank(r.id) < CONTROLLERS_FIRST.length).sort((a, b) => rank(a.id) - rank(b.id))) {
+        await api.request('DELETE', collection(r), deleteOptions);
+      }
+      await Promise.all(resources.filter((r) => rank(r.id) === CONTROLLERS_FIRST.length).map((r) => api.request('DELETE', collection(r), deleteOptions)));
+    };
+    await clear();
+    await waitFor(
+      `namespace ${ns} to hold only its golden objects`,
+      async () => {
+        const lists = await Promise.all(resources.map((r) => api.get<{ items: unknown[] }>(collection(r))));
+        if (lists.every((l) => l.items.length === 0)) return true;
+        await clear(); // a controller recreated something between the passes
+        return false;
+      },
+      { timeoutMs: RESET_TIMEOUT_MS, intervalMs: 100, signal },
+    );
+  }
   await waitFor(
-    `namespaces ${doomed.join(', ')} to be deleted`,
-    async () => {
-      const statuses = await Promise.all(doomed.map((n) => api.request('GET', `/api/v1/namespaces/${n}`)));
-      return statuses.every((r) => r.status === 404);
-    },
+    `namespaces ${extra.join(', ')} to be deleted`,
+    async () => (await Promise.all(extra.map((n) => api.request('GET', `/api/v1/namespaces/${n}`)))).every((r) => r.status === 404),
     { timeoutMs: RESET_TIMEOUT_MS, intervalMs: 100, signal },
   );
-  await api.create('/api/v1/namespaces', namespace(state.experimentNamespace));
+  if (recreate) await api.create('/api/v1/namespaces', namespace(ns));
 }
 
 async function resetBySnapshot(state: LabState, signal?: AbortSignal): Promise<void> {

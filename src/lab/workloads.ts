@@ -105,15 +105,13 @@ export async function runWorkload(state: Pick<LabState, 'kubeconfig'>, spec: Wor
 
   const deploy = (replicas: number) =>
     phase('deploy', steadyText(replicas), async () => {
-      await observer.timed('create namespace', () => core.createNamespace({ body: { metadata: { name: ns } } })).catch((error: { code?: number }) => {
-        if (error.code !== 409) throw error;
-      });
+      await observer.timed('create namespace', () => core.createNamespace({ body: { metadata: { name: ns } } }), [409]);
       await observer.timed('create service', () => core.createNamespacedService({ namespace: ns, body: workloadService(name, ns) }));
       await observer.timed('create deployment', () => apps.createNamespacedDeployment({ namespace: ns, body: workloadDeployment(name, ns, replicas) }));
     }, steady(replicas));
   const scaleTo = (replicas: number, phaseName: string) =>
     phase(phaseName, steadyText(replicas), async () => {
-      const scale = await observer.timed('read scale', () => apps.readNamespacedDeploymentScale({ name, namespace: ns }));
+      const scale = (await observer.timed('read scale', () => apps.readNamespacedDeploymentScale({ name, namespace: ns })))!;
       scale.spec = { replicas };
       await observer.timed('replace scale', () => apps.replaceNamespacedDeploymentScale({ name, namespace: ns, body: scale }));
     }, steady(replicas));
