@@ -48,6 +48,15 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { prefix: '/registry/roles/', apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
   { prefix: '/registry/rolebindings/', apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
   { prefix: '/registry/horizontalpodautoscalers/', apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+  { prefix: '/registry/ranges/', apiVersion: 'v1', kind: 'RangeAllocation' },
+  { prefix: '/registry/ipaddresses/', apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress' },
+  { prefix: '/registry/servicecidrs/', apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR' },
+  { prefix: '/registry/flowschemas/', apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema' },
+  { prefix: '/registry/prioritylevelconfigurations/', apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration' },
+  { prefix: '/registry/validatingwebhookconfigurations/', apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' },
+  { prefix: '/registry/mutatingwebhookconfigurations/', apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' },
+  { prefix: '/registry/certificatesigningrequests/', apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest' },
+  { prefix: '/registry/runtimeclasses/', apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass' },
 ];
 
 /** The resource type an etcd key belongs to (longest matching prefix), if mutiny knows it. */
