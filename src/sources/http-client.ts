@@ -200,7 +200,7 @@ export class HttpClient {
         await this.options.sleep(this.backoff(attempt));
         continue;
       }
-      const wait = rateLimitWaitMs(response);
+      const wait = rateLimitWaitMs(response) ?? (await secondaryLimitWaitMs(response));
       if (wait !== null) {
         await response.body?.cancel();
         if (wait > this.options.maxRateLimitWaitMs || rateLimitWaits >= this.options.retries) {
@@ -292,6 +292,16 @@ export function rateLimitWaitMs(response: Response, now = Date.now()): number | 
   if (response.headers.get('x-ratelimit-remaining') === '0' && reset !== null) return Math.max(0, Number(reset) * 1000 - now) + 1000;
   // A 429 without headers is still a request to slow down.
   return response.status === 429 ? 60_000 : null;
+}
+
+/**
+ * GitHub's secondary rate limit sometimes comes as a bare 403 whose message says so; its docs ask clients to
+ * wait at least a minute then. Reads a copy of the (small) error body; null for any other 403.
+ */
+async function secondaryLimitWaitMs(response: Response): Promise<number | null> {
+  if (response.status !== 403) return null;
+  const text = await response.clone().text().catch(() => '');
+  return /secondary rate limit|abuse detection/i.test(text.slice(0, 4096)) ? 60_000 : null;
 }
 
 /** Reads at most `max` bytes of a body, cancelling the rest. */

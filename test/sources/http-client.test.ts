@@ -75,6 +75,18 @@ describe('HttpClient', () => {
     expect(waits).toEqual([7_000]);
   });
 
+  it('waits a minute on a bare 403 that says it is a secondary rate limit', async () => {
+    const server = await serve({
+      '/secondary': (_req, res, n) =>
+        n === 0
+          ? res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}')
+          : res.writeHead(200).end('ok'),
+    });
+    const { http, waits } = client();
+    expect((await http.get(`${server.url}/secondary`)).text).toBe('ok');
+    expect(waits).toEqual([60_000]);
+  });
+
   it('fails instead of waiting when the limit resets too far ahead', async () => {
     const reset = Math.floor(Date.now() / 1000) + 3_600;
     const server = await serve({ '/limited': respond(403, 'limited', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }) });
