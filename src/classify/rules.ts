@@ -77,6 +77,15 @@ const RulesSchema = z.strictObject({
 });
 
 export type ClassifierSettings = z.infer<typeof SettingsSchema>;
+
+/** JSON Schemas of the three rule-file kinds, for editors (snapshotted in taxonomy/rules/*.schema.json). */
+export function ruleFileJsonSchemas(): Record<'ClassifierSettings' | 'Aliases' | 'ClassifierRules', unknown> {
+  return {
+    ClassifierSettings: z.toJSONSchema(SettingsSchema, { io: 'input' }),
+    Aliases: z.toJSONSchema(AliasesSchema, { io: 'input' }),
+    ClassifierRules: z.toJSONSchema(RulesSchema, { io: 'input' }),
+  };
+}
 export type RuleSpec = z.infer<typeof RuleSchema>;
 
 /** A rule file's text and the path errors should name. */

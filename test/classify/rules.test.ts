@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileRules, type RuleFile } from '../../src/classify/rules.js';
+import { compileRules, ruleFileJsonSchemas, type RuleFile } from '../../src/classify/rules.js';
 import { readRuleFiles, RULES_DIR } from '../../src/classify/rule-files.js';
 import { loadTaxonomy } from '../../src/core/taxonomy.js';
 
@@ -50,5 +50,14 @@ describe('rule files', () => {
 
   it('requires exactly one settings file', () => {
     expect(() => compileRules([rulesFile('  - name: a\n    code: Net\n    phrases: [dns]\n')], taxonomy)).toThrow(/exactly one ClassifierSettings file \(found: none\)/);
+  });
+});
+
+describe('rule file JSON Schemas', () => {
+  it('match the committed editor schemas', async () => {
+    const schemas = ruleFileJsonSchemas();
+    for (const [kind, schema] of Object.entries(schemas)) {
+      await expect(`${JSON.stringify(schema, null, 2)}\n`).toMatchFileSnapshot(path.join(RULES_DIR, 'schemas', `${kind}.schema.json`));
+    }
   });
 });
