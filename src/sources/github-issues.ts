@@ -183,7 +183,7 @@ export function githubIssuesSource(options: GitHubIssuesOptions = {}): Source {
   const baseUrl = (options.baseUrl ?? process.env.MUTINY_GITHUB_API ?? 'https://api.github.com').replace(/\/$/, '');
   return {
     name: 'github-issues',
-    description: `${repo} issues: 147 labelled failures seeded offline; live: issue text, label/keyword searches (no flakes)`,
+    description: `${repo} issues: hand-labelled failures seeded offline; live: their text plus label/keyword searches (no flakes)`,
     offlinePath: path.relative(PACKAGE_ROOT, options.seedsFile ?? ISSUE_SEEDS_FILE),
     liveUrl: `${baseUrl}/repos/${repo}/issues`,
     license: ISSUE_TEXT_LICENSE,
