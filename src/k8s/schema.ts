@@ -68,8 +68,9 @@ const compiled = new Map<string, MessageSchema>();
 
 function loadRoot(): protobuf.Root {
   if (!root) {
-    const json = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as protobuf.INamespace & { comment?: string };
+    const json = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as protobuf.INamespace & { comment?: string; sources?: string[] };
     delete json.comment;
+    delete json.sources;
     root = protobuf.Root.fromJSON(json);
     root.resolveAll();
   }
