@@ -131,6 +131,9 @@ function runGo(args: string[], cwd: string, env: NodeJS.ProcessEnv, io: Io, sign
  */
 export async function buildBinaries(io: Io, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<BuiltBinary[]> {
   const outDir = binaryCacheDir();
+  if (!existsSync(path.join(WRAPPER_MODULE_DIR, 'go.mod'))) {
+    throw new LabNotReadyError(`${WRAPPER_MODULE_DIR}/go.mod not found (an install without the lab module); pass --bin-dir with prebuilt binaries`);
+  }
   mkdirSync(outDir, { recursive: true });
   const results: BuiltBinary[] = [];
   const steps = LAB_BINARIES.length;
@@ -175,7 +178,3 @@ export async function buildBinaries(io: Io, options: { force?: boolean; signal?:
   return results;
 }
 
-/** True when the wrapper module is present (a packaged install without lab/ can still use --bin-dir). */
-export function wrapperModulePresent(): boolean {
-  return existsSync(path.join(WRAPPER_MODULE_DIR, 'go.mod'));
-}
