@@ -18,6 +18,11 @@ const FieldTagsSchema = z.strictObject({
   rules: z.array(RuleSchema).min(1),
 });
 
+/** The JSON Schema of the FieldTags kind, for editors (snapshotted in src/k8s/schema/FieldTags.schema.json). */
+export function fieldTagsJsonSchema(): unknown {
+  return z.toJSONSchema(FieldTagsSchema, { io: 'input' });
+}
+
 interface CompiledRule {
   error: string;
   kinds: Set<string> | 'any';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TAXONOMY_DIR } from '../../src/core/paths.js';
 import { loadTaxonomy } from '../../src/core/taxonomy.js';
-import { errorCodeForField, parseFieldTags } from '../../src/k8s/field-tags.js';
+import { errorCodeForField, fieldTagsJsonSchema, parseFieldTags } from '../../src/k8s/field-tags.js';
 
 describe('taxonomy/field-tags.yaml', () => {
   it('validates and tags the fields campaigns target with SPEC error codes', () => {
@@ -42,5 +42,9 @@ describe('taxonomy/field-tags.yaml', () => {
     const base = 'apiVersion: mutiny/v1alpha1\nkind: FieldTags\nmetadata: { name: t }\nrules:\n';
     expect(() => parseFieldTags(`${base}  - { error: dependency, kinds: [Pod], paths: ["spec..x"] }\n`, 'x.yaml', codes)).toThrow('x.yaml: rules.0.paths.0');
     expect(() => parseFieldTags(`${base}  - { error: dependency, kinds: [Pod], paths: [spec], extra: 1 }\n`, 'x.yaml', codes)).toThrow(/x\.yaml: rules\.0/);
+  });
+
+  it('matches the committed editor schema', async () => {
+    await expect(`${JSON.stringify(fieldTagsJsonSchema(), null, 2)}\n`).toMatchFileSnapshot(path.join(import.meta.dirname, '..', '..', 'src', 'k8s', 'schema', 'FieldTags.schema.json'));
   });
 });
