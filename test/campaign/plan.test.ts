@@ -152,3 +152,10 @@ spec:
     expect(() => parseCampaign(text.replace(', faults: [{ model: drop }]', ''), 'p.yaml')).toThrow('p.yaml:9:7: spec.targets[2]: no fault models: add spec.faults, or faults to this target');
   });
 });
+
+describe('campaign JSON Schema', () => {
+  it('matches the committed schema for editors (campaigns/campaign.schema.json)', async () => {
+    const { campaignJsonSchema } = await import('../../src/campaign/spec.js');
+    await expect(`${JSON.stringify(campaignJsonSchema(), null, 2)}\n`).toMatchFileSnapshot('../../campaigns/campaign.schema.json');
+  });
+});
