@@ -4,8 +4,6 @@ import type { Io } from '../../core/io.js';
 import type { EtcdConnection } from '../../inject/etcd-client.js';
 import type { FaultModel } from '../../inject/faults.js';
 
-const FAULT_MODELS: readonly FaultModel[] = ['bitflip', 'set', 'drop', 'delete', 'corrupt'];
-
 /** Adds the etcd connection options shared by inject, restore and fields. */
 export function withEtcdConnection(cmd: Command, required = true): Command {
   const endpoints = required
@@ -37,7 +35,7 @@ export function registerInject(program: Command, io: Io): void {
   )
     .requiredOption('--key <key>', 'etcd key of the object, e.g. /registry/pods/default/web-0')
     .option('--field <path>', 'field path in Kubernetes JSON names, e.g. metadata.ownerReferences[0].uid')
-    .requiredOption('--fault <model>', `fault model: ${FAULT_MODELS.join('|')}`)
+    .requiredOption('--fault <model>', 'fault model: bitflip|set|drop|delete|corrupt')
     .option('--variant <variant>', 'set: zero, minus-one, max-int32, off-by-one, empty, random-same-length, other-name, invalid-dns, flip, random-uid, huge, past, future, drop-entry, duplicate-entry, clear, unset, ...; corrupt: truncate|garbage|magic')
     .option('--bit <n>', 'bitflip: which bit of the field value (default: chosen by the seed)')
     .option('--seed <n>', 'seed for every random choice (default 0)')
@@ -48,9 +46,9 @@ export function registerInject(program: Command, io: Io): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  mutiny inject --endpoints http://127.0.0.1:2379 --key /registry/deployments/default/web \\\n    --field spec.replicas --fault set --variant zero --dry-run\n')
     .action(async (opts) => {
+      const [{ Injector }, { FAULT_MODELS }] = await Promise.all([import('../../inject/direct.js'), import('../../inject/faults.js')]);
       const model = opts.fault as FaultModel;
       if (!FAULT_MODELS.includes(model)) throw new InvalidDataError(`--fault ${opts.fault}: unknown; use one of ${FAULT_MODELS.join(', ')}`);
-      const { Injector } = await import('../../inject/direct.js');
       const injector = await Injector.open(readConnection(opts), { journalPath: opts.journal, allowForeignCluster: Boolean(opts.allowForeignCluster) });
       try {
         const result = await injector.inject(
