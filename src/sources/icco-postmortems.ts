@@ -63,7 +63,9 @@ export function iccoRecord(pm: IccoPostmortem): IncidentRecord {
   const fm = pm.frontMatter;
   const published = isoDate(fm.start_time) ?? isoDate(fm.source_published_at);
   const lead = fm.summary ?? pm.body.replace(/^#.*$/gm, '').trim();
-  const title = fm.title ?? (lead ? firstSentence(lead) : `${fm.company ?? 'Unknown'} postmortem`);
+  // Untitled entries (imported from danluu's list) are named like danluu's: "Company: first sentence".
+  const untitled = lead ? firstSentence(lead) : 'postmortem';
+  const title = fm.title ?? (fm.company ? `${fm.company}: ${untitled}` : untitled);
   return {
     ...emptyRecord(canonicalIncidentId(fm.url), 'icco-postmortems', title),
     url: fm.url,

@@ -68,11 +68,16 @@ export function dateOfFileName(name: string): string | null {
   return null;
 }
 
-/** The report's title: its first `#` heading without a leading "incident date:" or "YYYY-MM-DD," prefix. */
+/** The report's title: its first `#` heading without a leading "incident date:" or "YYYY-MM-DD [time]," prefix. */
 export function reportTitle(markdown: string, fileName: string): string {
   const h1 = /^#[ \t]+(.+?)[ \t]*$/m.exec(markdown)?.[1];
   if (!h1) return fileName.replace(/\.md$/i, '').replace(/[-_]+/g, ' ');
-  return h1.replace(/^incident date:\s*/i, '').replace(/^\d{4}-\d{2}-\d{2}\s*[,:-]\s*/, '').trim() || h1;
+  return (
+    h1
+      .replace(/^incident date:\s*/i, '')
+      .replace(/^\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}\s*[AP]M(?:\s+[A-Z]{2,4})?)?\s*[,:-]?\s*/, '')
+      .trim() || h1
+  );
 }
 
 /** The record of one report: full text (the repository's licence allows it) with its section structure. */

@@ -146,6 +146,8 @@ describe('Markdown postmortem folders', () => {
     expect(dateOfFileName('notes.md')).toBeNull();
     expect(reportTitle('# incident date: 2019-02-20, kubectl logs unavailable\n', 'x.md')).toBe('kubectl logs unavailable');
     expect(reportTitle('# 2017-10-17, Cluster Full\n', 'x.md')).toBe('Cluster Full');
+    expect(reportTitle('# 2017-11-30 4:23PM PST, OOM (Out of Memory) Proxy\n', 'x.md')).toBe('OOM (Out of Memory) Proxy');
+    expect(reportTitle('# 2018-02-22 NGINX crash\n', 'x.md')).toBe('NGINX crash');
     expect(reportTitle('no heading', 'pod-limit_reached.md')).toBe('pod limit reached');
   });
 
