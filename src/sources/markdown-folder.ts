@@ -101,14 +101,15 @@ export function markdownReportRecord(config: MarkdownFolderConfig, fileName: str
 /** The generic "folder of Markdown postmortems" source for one configured repository folder. */
 export function markdownFolderSource(config: MarkdownFolderConfig): Source {
   const api = (config.apiBaseUrl ?? 'https://api.github.com').replace(/\/$/, '');
+  const listUrl = `${api}/repos/${config.repo}/contents/${config.folder}?ref=${config.branch}`;
   return {
     name: config.name,
     description: config.description,
     offlinePath: config.offlinePath,
-    liveUrl: `${api}/repos/${config.repo}/contents/${config.folder}?ref=${config.branch}`,
+    liveUrl: listUrl,
     license: config.license,
     async *run(ctx: SourceContext): AsyncIterable<SourceEvent> {
-      const files = ctx.offlineDir !== null ? await listOffline(ctx.offlineDir, config.offlinePath) : await listLive(ctx, this.liveUrl);
+      const files = ctx.offlineDir !== null ? await listOffline(ctx.offlineDir, config.offlinePath) : await listLive(ctx, listUrl);
       yield { type: 'total', count: files.length };
       for (const file of files) {
         let markdown: string;
