@@ -305,7 +305,8 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
         once('tags', tag, j);
         const stems = normalize(tag);
         if (stems.length === 0) throw new InvalidDataError(`${at('tags', j)}: tag "${tag}" has no words`);
-        if (!indexed.has(`tag:${stems.join(' ')}`)) addPhrase(compiled.tagPhrases, stems, index);
+        // A tag that is also one of the rule's phrases already matches in tags through the phrase.
+        if (!indexed.has(`tag:${stems.join(' ')}`) && !indexed.has(stems.join(' '))) addPhrase(compiled.tagPhrases, stems, index);
         indexed.add(`tag:${stems.join(' ')}`);
       });
       spec.patterns.forEach((pattern, j) => {
