@@ -1,5 +1,5 @@
 import { InvalidDataError } from '../core/errors.js';
-import { replaceOccurrences, encodeFieldValue, splice } from '../k8s/edit.js';
+import { encodeFieldValue, encodeOccurrence, replaceOccurrences, splice } from '../k8s/edit.js';
 import { enumValuesFor } from '../k8s/enums.js';
 import { locateField, parseFieldPath, readLocatedValue, valueSpan, type FieldLocation, type PathSegment } from '../k8s/field-path.js';
 import { DURATION, INT_OR_STRING, MICRO_TIME, QUANTITY, TIME, SCALAR_LIKE_MESSAGES } from '../k8s/schema.js';
@@ -355,9 +355,16 @@ function setFault(value: StoredValue, key: string, spec: FaultSpec, random: Rand
     } else {
       const index = random.int(location.occurrences.length);
       const occurrence = location.occurrences[index];
+      let copy: Uint8Array = value.bytes.slice(occurrence.start, occurrence.end);
+      if (kind === 'map') {
+        // A second entry with the same key is a no-op (the last one wins), so the copy gets a new key.
+        const entries = readLocatedValue(value.bytes, { ...location, occurrences: [occurrence] }) as Record<string, unknown>;
+        const [entryKey, entryValue] = Object.entries(entries)[0];
+        copy = encodeOccurrence(location.field, entryValue, `${path}[${entryKey}-copy]`, `${entryKey}-copy`);
+      }
       bytes = variant === 'drop-entry'
         ? splice(value.bytes, location.ancestors, occurrence.start, occurrence.end, new Uint8Array())
-        : splice(value.bytes, location.ancestors, occurrence.end, occurrence.end, value.bytes.slice(occurrence.start, occurrence.end));
+        : splice(value.bytes, location.ancestors, occurrence.end, occurrence.end, copy);
     }
   } else if (kind === 'message') {
     bytes = replaceOccurrences(value.bytes, location, variant === 'clear' ? encodeFieldValue(location, {}) : new Uint8Array());

@@ -64,6 +64,17 @@ describe('applyFault', () => {
     for (const [bytes, key, spec, mutate] of cases) expectOnly(bytes, applyFault(bytes, key, spec).bytes, mutate);
   });
 
+  it('map entries: drop-entry removes one, duplicate-entry copies one under <key>-copy', () => {
+    const labels = (decodeStoredValue(pod) as any).metadata.labels as Record<string, string>;
+    const dropped = (decodeStoredValue(applyFault(pod, POD_KEY, { model: 'set', field: 'metadata.labels', variant: 'drop-entry', seed: 1 }).bytes!) as any).metadata.labels;
+    expect(Object.keys(dropped)).toHaveLength(1);
+    expect(labels).toMatchObject(dropped);
+    const duplicated = (decodeStoredValue(applyFault(pod, POD_KEY, { model: 'set', field: 'metadata.labels', variant: 'duplicate-entry', seed: 1 }).bytes!) as any).metadata.labels;
+    const copies = Object.keys(duplicated).filter((k) => k.endsWith('-copy'));
+    expect(copies).toHaveLength(1);
+    expect(duplicated).toEqual({ ...labels, [copies[0]]: labels[copies[0].slice(0, -'-copy'.length)] });
+  });
+
   it('set picks other names and uids from the candidates, and another enum value', () => {
     const name = applyFault(pod, POD_KEY, { model: 'set', field: 'spec.nodeName', variant: 'other-name', seed: 1 }, { names: ['kubernetes-minion-group-vlql', 'node-b'] });
     expect(name.after).toBe('node-b');
