@@ -6,7 +6,7 @@ import type { ClientClass, FailureClass, RunMetrics, RunSignals } from './outcom
 import type { WorkloadKind } from './spec.js';
 
 /** Lifecycle of a campaign row (a run record in the sense of STYLE.md section 6). */
-export type CampaignStatus = 'planned' | 'running' | 'completed' | 'interrupted' | 'failed';
+export type CampaignStatus = 'planned' | 'running' | 'completed' | 'interrupted';
 
 /** How a run ended: observed to the end, injection never triggered, or the lab got stuck and was rebuilt. */
 export type ResultStatus = 'completed' | 'not-activated' | 'stuck';
@@ -113,7 +113,7 @@ export function saveCampaignPlan(db: Db, plan: CampaignPlan, specText: string, r
   })();
 }
 
-/** Updates a campaign's status (running, completed, interrupted, failed). */
+/** Updates a campaign's status (running, completed, interrupted). */
 export function setCampaignStatus(db: Db, campaign: string, status: CampaignStatus): void {
   db.prepare('UPDATE campaigns SET status = ?, updated_at = ? WHERE name = ?').run(status, new Date().toISOString(), campaign);
 }

@@ -130,42 +130,48 @@ export async function runCampaign(o: RunCampaignOptions): Promise<CampaignRunSum
       .map(([k, v]) => `${k} ${v}`)
       .join(' ');
 
-  await o.lab.prepare();
-  for (const run of todo) {
-    if (o.signal?.aborted) break;
-    // A run's duration includes its reset: that is what bounds experiments per hour.
-    const startedAt = new Date();
-    try {
-      await o.lab.reset();
-    } catch {
-      summary.rebuilds++;
-      await o.lab.rebuild();
+  try {
+    await o.lab.prepare();
+    for (const run of todo) {
+      if (o.signal?.aborted) break;
+      // A run's duration includes its reset: that is what bounds experiments per hour.
+      const startedAt = new Date();
+      try {
+        await o.lab.reset();
+      } catch {
+        summary.rebuilds++;
+        await o.lab.rebuild();
+      }
+      let capture: RunCapture;
+      try {
+        capture = await o.lab.execute({ run, windowMs, probeTimeoutMs });
+      } catch (error) {
+        // The lab broke under the run (a component died, the proxy vanished): rebuild and run it once more.
+        // A second failure stops the campaign; it resumes from this run.
+        o.io.err.write(`\nrun ${run.id}: ${(error as Error).message}; rebuilding the lab and retrying\n`);
+        summary.rebuilds++;
+        await o.lab.rebuild();
+        await o.lab.reset();
+        capture = await o.lab.execute({ run, windowMs, probeTimeoutMs });
+      }
+      // A run interrupted mid-way is not a result: leave it for the next `campaign run`.
+      if (o.signal?.aborted) break;
+      const result = resultOf(run, capture, windowMs, startedAt, o, isExperiment(run) && !capture.stuck ? baselineFor : undefined);
+      result.artefacts = writeArtefacts(path.join(o.resultsDir, run.id), capture);
+      recordResult(o.db, result);
+      summary.ran++;
+      if (result.failure) summary.counts[result.failure] = (summary.counts[result.failure] ?? 0) + 1;
+      progress.tick(detail());
+      if (capture.stuck) {
+        summary.stuck++;
+        summary.rebuilds++;
+        await o.lab.rebuild();
+      }
     }
-    let capture: RunCapture;
-    try {
-      capture = await o.lab.execute({ run, windowMs, probeTimeoutMs });
-    } catch (error) {
-      // The lab broke under the run (a component died, the proxy vanished): rebuild and run it once more.
-      // A second failure stops the campaign; it resumes from this run.
-      o.io.err.write(`\nrun ${run.id}: ${(error as Error).message}; rebuilding the lab and retrying\n`);
-      summary.rebuilds++;
-      await o.lab.rebuild();
-      await o.lab.reset();
-      capture = await o.lab.execute({ run, windowMs, probeTimeoutMs });
-    }
-    // A run interrupted mid-way is not a result: leave it for the next `campaign run`.
-    if (o.signal?.aborted) break;
-    const result = resultOf(run, capture, windowMs, startedAt, o, isExperiment(run) && !capture.stuck ? baselineFor : undefined);
-    result.artefacts = writeArtefacts(path.join(o.resultsDir, run.id), capture);
-    recordResult(o.db, result);
-    summary.ran++;
-    if (result.failure) summary.counts[result.failure] = (summary.counts[result.failure] ?? 0) + 1;
-    progress.tick(detail());
-    if (capture.stuck) {
-      summary.stuck++;
-      summary.rebuilds++;
-      await o.lab.rebuild();
-    }
+  } catch (error) {
+    // The campaign stops here and resumes from this run; a finished run's result is already stored.
+    setCampaignStatus(o.db, o.plan.campaign, 'interrupted');
+    throw error;
   }
   const complete = finishedRunIds(o.db, o.plan.campaign).size === o.plan.golden.length + o.plan.experiments.length;
   summary.status = complete ? 'completed' : 'interrupted';

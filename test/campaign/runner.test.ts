@@ -125,6 +125,7 @@ describe('runCampaign', () => {
     await expect(runCampaign({ ...options, lab: crashing })).rejects.toThrow('killed mid-run');
     expect(listResults(db, { campaign: 'resume' }).map((r) => r.experimentId)).toEqual(crashing.executed);
     expect(crashing.executed).toEqual([plan.golden[0].id, plan.golden[1].id, plan.experiments[0].id]);
+    expect(db.prepare('SELECT status FROM campaigns WHERE name = ?').get('resume')).toEqual({ status: 'interrupted' });
 
     const io = memoryIo();
     const lab = new ScriptedLab(undefined, plan.experiments[2].id);
@@ -132,6 +133,7 @@ describe('runCampaign', () => {
     expect(lab.executed).toEqual(plan.experiments.slice(1).map((e) => e.id));
     expect(summary).toMatchObject({ ran: 3, skipped: 3, stuck: 1, rebuilds: 1, status: 'completed' });
     expect(io.stderr()).toMatch(/campaign resume {2}3\/3 .*MoR 1 Out 1/);
+    expect(db.prepare('SELECT status FROM campaigns WHERE name = ?').get('resume')).toEqual({ status: 'completed' });
     db.close();
   });
 
