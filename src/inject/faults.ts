@@ -147,15 +147,6 @@ function corrupt(stored: Uint8Array, key: string, spec: FaultSpec, random: Rando
   }
 }
 
-/** Candidate bit positions of a value span: all bits, except the continuation bits of a varint. */
-function eligibleBits(bytes: Uint8Array, start: number, end: number, varint: boolean): number[] {
-  const bits: number[] = [];
-  for (let i = start; i < end; i++) {
-    for (let b = 0; b < (varint ? 7 : 8); b++) bits.push(i * 8 + b);
-  }
-  return bits;
-}
-
 function bitflip(value: StoredValue, key: string, spec: FaultSpec, random: Random): FaultApplication {
   let start: number;
   let end: number;
@@ -172,14 +163,17 @@ function bitflip(value: StoredValue, key: string, spec: FaultSpec, random: Rando
     start = value.raw!.valueStart;
     end = value.raw!.end;
   }
-  const bits = eligibleBits(value.bytes, start, end, varint);
-  if (spec.bit !== undefined && (spec.bit < 0 || spec.bit >= bits.length)) {
-    throw new InvalidDataError(`bitflip on ${key}: --bit ${spec.bit} is out of range; ${spec.field ?? 'the object'} has ${bits.length} flippable bits (0-${bits.length - 1})`);
+  // Every bit of the span is a candidate, except a varint's continuation bits (bit 7 of each byte).
+  const bitsPerByte = varint ? 7 : 8;
+  const count = (end - start) * bitsPerByte;
+  if (spec.bit !== undefined && (!Number.isInteger(spec.bit) || spec.bit < 0 || spec.bit >= count)) {
+    throw new InvalidDataError(`bitflip on ${key}: --bit ${spec.bit} is out of range; ${spec.field ?? 'the object'} has ${count} flippable bits (0-${count - 1})`);
   }
-  const index = spec.bit ?? random.int(bits.length);
-  const absolute = bits[index];
+  const index = spec.bit ?? random.int(count);
+  const byte = start + Math.floor(index / bitsPerByte);
+  const bit = index % bitsPerByte;
   const bytes = Uint8Array.from(value.bytes);
-  bytes[absolute >> 3] ^= 1 << (absolute & 7);
+  bytes[byte] ^= 1 << bit;
   const before = location ? readLocatedValue(value.bytes, location) : undefined;
   const after = location ? readAfter(bytes, key, spec.field!) : undefined;
   const where = spec.field ?? 'the object';
@@ -188,7 +182,7 @@ function bitflip(value: StoredValue, key: string, spec: FaultSpec, random: Rando
     fieldPath: spec.field,
     before,
     after,
-    description: `bitflip ${where} of ${key}: bit ${index} (byte ${absolute >> 3}, bit ${absolute & 7})${location ? `: ${show(before)} -> ${show(after)}` : ''}`,
+    description: `bitflip ${where} of ${key}: bit ${index} (byte ${byte}, bit ${bit})${location ? `: ${show(before)} -> ${show(after)}` : ''}`,
   };
 }
 
