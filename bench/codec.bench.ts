@@ -63,11 +63,12 @@ const benchmark: Benchmark = {
         encodeStoredValue(object);
       });
       const format = (rate: number) => Math.round(rate).toLocaleString('en-US');
-      const row = (operation: string, rate: { cpu: number; wall: number }) =>
-        `| ${label} | ${operation} | ${bytes} | ${format(rate.cpu)} | ${format(rate.wall)} | ${rate.cpu >= TARGET_PER_SECOND ? 'meets' : 'below'} |`;
-      rows.push(row('splice (parse + locate + set)', spliced));
-      rows.push(row('applyFault bitflip (+ before/after decode)', faulted));
-      rows.push(row('full decode to JSON + encode', full));
+      // The target is for the injection path; the other rows are context.
+      const row = (operation: string, rate: { cpu: number; wall: number }, targeted: boolean) =>
+        `| ${label} | ${operation} | ${bytes} | ${format(rate.cpu)} | ${format(rate.wall)} | ${targeted ? (rate.cpu >= TARGET_PER_SECOND ? 'meets' : 'below') : '-'} |`;
+      rows.push(row('splice (parse + locate + set)', spliced, true));
+      rows.push(row('applyFault bitflip (+ before/after decode)', faulted, true));
+      rows.push(row('full decode to JSON + encode', full, false));
     }
     return [
       `Target: >= ${TARGET_PER_SECOND.toLocaleString('en-US')} values/s on one core for the injection path (splice), counted per second of this process's CPU time; wall-clock rates are lower while the shared machine is busy (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}).`,
