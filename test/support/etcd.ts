@@ -86,6 +86,16 @@ async function startOnce(timeoutMs: number): Promise<EtcdInstance> {
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // If this test process dies without calling stop() (a killed vitest worker, a crash), a detached watchdog
+  // kills etcd and removes its data dir, so no orphaned etcd outlives the run.
+  if (child.pid !== undefined) {
+    const watchdog = spawn(
+      'sh',
+      ['-c', 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -9 "$2" 2>/dev/null; rm -rf "$3"', 'etcd-watchdog', String(process.pid), String(child.pid), dataDir],
+      { detached: true, stdio: 'ignore' },
+    );
+    watchdog.unref();
+  }
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
