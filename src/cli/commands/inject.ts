@@ -64,7 +64,7 @@ export function registerInject(program: Command, io: Io): void {
         io.out.write(`${result.description}\n`);
         io.out.write(typeof result.diff === 'string' ? `the faulty value does not decode: ${result.diff}\n` : formatDiff(result.diff));
         if (result.dryRun) io.out.write(`dry run: nothing written (${opts.key} is at mod_revision ${result.originalModRevision})\n`);
-        else io.out.write(`injection ${result.id}: mod_revision ${result.originalModRevision} -> ${result.writtenModRevision}; undo with: mutiny restore ${result.id}\n`);
+        else io.out.write(`injection ${result.id}: mod_revision ${result.originalModRevision} -> ${result.writtenModRevision}; undo with: mutiny restore ${result.id}${opts.journal ? ` --journal ${opts.journal}` : ''}\n`);
       } finally {
         injector.close();
       }
