@@ -25,6 +25,11 @@ describe('taxonomy/field-tags.yaml', () => {
       ['Pod', 'spec.tolerations', 'scheduling-constraints'],
       ['Pod', 'status.phase', 'pod-status'],
       ['PersistentVolumeClaim', 'spec.volumeName', 'storage-state'],
+      ['FlowSchema', 'spec.priorityLevelConfiguration.name', 'control-plane-config'],
+      ['ValidatingWebhookConfiguration', 'webhooks[0].clientConfig.service.name', 'config-data'],
+      ['ClusterRoleBinding', 'roleRef.name', 'dependency'],
+      ['ClusterRole', 'rules[0].verbs[0]', 'control-plane-config'],
+      ['PriorityClass', 'value', 'scheduling-constraints'],
       ['Pod', 'metadata.resourceVersion', undefined],
     ];
     for (const [kind, field, code] of cases) expect([kind, field, errorCodeForField(kind, field)]).toEqual([kind, field, code]);
