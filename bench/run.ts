@@ -19,17 +19,20 @@ if (wanted.length > 0 && benches.length !== wanted.length) {
   process.exit(2);
 }
 
+const measured = new Map<string, string>();
+for (const b of benches) {
+  console.error(`bench ${b.name}: ${b.title}`);
+  const body = await b.run();
+  const stamp = `_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineDescription()}._\n\n`;
+  measured.set(b.name, `## ${b.title}\n\n${stamp}${body.trim()}\n`);
+}
+// Read the other sections only now: a benchmark run in parallel may have rewritten them while this one ran.
 const sections = new Map<string, string>();
 if (existsSync(resultsFile)) {
   const text = readFileSync(resultsFile, 'utf8');
   for (const m of text.matchAll(/<!-- bench:(\S+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g)) sections.set(m[1], m[2]);
 }
-for (const b of benches) {
-  console.error(`bench ${b.name}: ${b.title}`);
-  const body = await b.run();
-  const stamp = `_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineDescription()}._\n\n`;
-  sections.set(b.name, `## ${b.title}\n\n${stamp}${body.trim()}\n`);
-}
+for (const [name, body] of measured) sections.set(name, body);
 const out = ['# Benchmark results', '', 'Written by `npm run bench`; each section records the machine and date it was measured on.', ''];
 for (const [name, body] of [...sections.entries()].sort(([a], [b]) => a.localeCompare(b))) {
   out.push(`<!-- bench:${name} -->`, body.trimEnd(), `<!-- /bench:${name} -->`, '');
