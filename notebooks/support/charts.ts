@@ -8,7 +8,7 @@ export type ChartSpec = Omit<TopLevelSpec, 'data'> & Record<string, unknown>;
 
 const CONFIG = {
   font: 'sans-serif',
-  axis: { labelFontSize: 11, titleFontSize: 12 },
+  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
   legend: { labelFontSize: 11, titleFontSize: 12 },
   title: { fontSize: 14 },
 };

@@ -99,6 +99,13 @@ describe('mutiny search and show', () => {
     expect(raw.err).toMatch(/^error: search "\\"etcd\\" NEAR\(": not a valid FTS5 query|^error: search ""etcd" NEAR\(": not a valid FTS5 query/);
   });
 
+  it('prints incident text to a terminal without its control characters', async () => {
+    db.prepare(`UPDATE incidents SET title = 'Zanzibar \u001b[2J\u001b]0;pwned\u0007 outage' WHERE id = 'https://blog.jetstack.io/blog/gke-webhook-outage'`).run();
+    const r = await mutiny('search', 'zanzibar');
+    expect(r.out).toContain('Zanzibar  [2J ]0;pwned  outage (2019)');
+    expect(r.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+
   it('keeps the full-text index in step with inserts, updates and deletes', async () => {
     const id = 'https://yashmehrotra.com/post/2020-03-16-case-of-missing-packet/';
     db.prepare(`UPDATE incidents SET title = 'Zanzibar packet mystery' WHERE id = ?`).run(id);
