@@ -67,8 +67,9 @@ export function classifyIncident(incident: IncidentInput, rules: CompiledRules):
     const sections = field === 'text' ? findSections(value, rules.sectionMatchers) : [];
     const tokens = tokenize(value, sections, rules.aliases);
     tokenCount += tokens.length;
-    matchPhrases(rules, rules.phrases, field, value, tokens, sections, 0, fieldWeights[field], hits);
-    matchPatterns(rules, field, value, tokens, sections, fieldWeights[field], hits);
+    const forwardLooking = forwardLookingSentences(rules, tokens);
+    matchPhrases(rules, rules.phrases, field, value, tokens, sections, 0, fieldWeights[field], forwardLooking, hits);
+    matchPatterns(rules, field, value, tokens, sections, fieldWeights[field], forwardLooking, hits);
   }
   if (incident.tags && incident.tags.length > 0) matchTags(rules, incident.tags, hits);
   if (incident.labels && incident.labels.length > 0) matchLabels(rules, incident.labels, hits);
@@ -192,18 +193,33 @@ function sectionOf(sections: readonly Section[], token: Token): string | null {
   return token.section >= 0 ? sections[token.section].name : null;
 }
 
-/** Weight factor of a match at tokens [first, last]: 0 when negated, the hedging factor when hedged. */
-function contextFactor(rules: CompiledRules, tokens: readonly Token[], first: number, last: number): number {
+const NO_SENTENCES: ReadonlySet<number> = new Set();
+
+/**
+ * Sentences about what will be done ("we will add alerts for kube-proxy", "future prevention includes ...")
+ * name components and causes that were not the incident's: their matches count less.
+ */
+function forwardLookingSentences(rules: CompiledRules, tokens: readonly Token[]): ReadonlySet<number> {
+  let found: Set<number> | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const cues = rules.forwardLookingCues.get(tokens[i].stem);
+    if (cues?.some((cue) => matchesAt(tokens, i, cue))) (found ??= new Set()).add(tokens[i].sentence);
+  }
+  return found ?? NO_SENTENCES;
+}
+
+/** Weight factor of a match at tokens [first, last]: 0 when negated, less when hedged or forward-looking. */
+function contextFactor(rules: CompiledRules, tokens: readonly Token[], first: number, last: number, forwardLooking: ReadonlySet<number>): number {
   const { negation, hedging } = rules.settings;
   const sentence = tokens[first].sentence;
-  let factor = 1;
+  let factor = forwardLooking.has(sentence) ? rules.settings.forwardLooking.factor : 1;
   const lookback = Math.max(negation.window, hedging.window);
   for (let k = first - 1; k >= 0 && k >= first - lookback; k--) {
     const t = tokens[k];
     if (t.sentence !== sentence) break;
     const distance = first - k;
     if (distance <= negation.window && rules.negationBefore.has(t.stem)) return 0;
-    if (distance <= hedging.window && rules.hedges.has(t.stem)) factor = hedging.factor;
+    if (distance <= hedging.window && rules.hedges.has(t.stem)) factor = Math.min(factor, hedging.factor);
   }
   for (let k = last + 1; k < tokens.length && k <= last + 1 + negation.window; k++) {
     if (tokens[k].sentence !== sentence) break;
@@ -221,6 +237,7 @@ function matchPhrases(
   sections: readonly Section[],
   offsetBase: number,
   fieldWeight: number,
+  forwardLooking: ReadonlySet<number>,
   hits: Hit[],
 ): void {
   const tagOnly = roots === rules.tagPhrases;
@@ -234,7 +251,7 @@ function matchPhrases(
       for (const index of node.rules) {
         const rule = rules.rules[index];
         if (!tagOnly && rule.fields && !rule.fields.has(field)) continue;
-        if (factor < 0) factor = contextFactor(rules, tokens, i, last);
+        if (factor < 0) factor = contextFactor(rules, tokens, i, last, forwardLooking);
         if (factor === 0) break;
         const sectionWeight = section ? rules.sectionWeights.get(section)![rule.dimension] : 1;
         const weight = rule.weight * fieldWeight * sectionWeight * factor;
@@ -260,6 +277,7 @@ function matchPatterns(
   tokens: readonly Token[],
   sections: readonly Section[],
   fieldWeight: number,
+  forwardLooking: ReadonlySet<number>,
   hits: Hit[],
 ): void {
   for (const { re, rule: index } of rules.patterns) {
@@ -279,7 +297,7 @@ function matchPatterns(
       if (first < tokens.length && tokens[first].start < end) {
         let last = first;
         while (last + 1 < tokens.length && tokens[last + 1].start < end) last++;
-        factor = contextFactor(rules, tokens, first, last);
+        factor = contextFactor(rules, tokens, first, last, forwardLooking);
         section = sectionOf(sections, tokens[first]);
       }
       if (factor === 0) continue;
@@ -320,8 +338,8 @@ function matchTags(rules: CompiledRules, tags: readonly string[], hits: Hit[]): 
     const tokens = tokenize(tag, [], rules.aliases);
     if (tokens.length === 0) return;
     // Tags carry no sentences; a tag never negates another, so each is matched on its own.
-    matchPhrases(rules, rules.phrases, 'tags', tag, tokens, [], offsets[i], weight, hits);
-    matchPhrases(rules, rules.tagPhrases, 'tags', tag, tokens, [], offsets[i], weight, hits);
+    matchPhrases(rules, rules.phrases, 'tags', tag, tokens, [], offsets[i], weight, NO_SENTENCES, hits);
+    matchPhrases(rules, rules.tagPhrases, 'tags', tag, tokens, [], offsets[i], weight, NO_SENTENCES, hits);
   });
 }
 

@@ -25,6 +25,8 @@ const SettingsSchema = z.strictObject({
   sections: z.array(z.strictObject({ name: z.string().min(1), headings: z.array(z.string().min(1)).min(1), weights: DimensionWeights })),
   negation: z.strictObject({ before: z.array(z.string().min(1)), after: z.array(z.string().min(1)), window: z.int().min(1).max(10) }),
   hedging: z.strictObject({ cues: z.array(z.string().min(1)), window: z.int().min(1).max(10), factor: z.number().min(0).max(1) }),
+  /** Sentences with one of these phrases talk about follow-ups, not the incident: their matches weigh `factor`. */
+  forwardLooking: z.strictObject({ cues: z.array(z.string().min(1)), factor: z.number().min(0).max(1) }),
   thresholds: z.strictObject({ failure: z.number(), client: z.number(), fault: z.number(), component: z.number(), error: z.number() }),
   /** Multi-valued dimensions keep codes scoring at least this fraction of the best code. */
   relativeCutoff: z.number().min(0).max(1),
@@ -130,6 +132,8 @@ export interface CompiledRules {
   negationBefore: Set<string>;
   negationAfter: string[][];
   hedges: Set<string>;
+  /** First stem -> the cue phrases (as stems) starting with it. */
+  forwardLookingCues: Map<string, string[][]>;
 }
 
 interface Located<T> {
@@ -239,7 +243,13 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
     negationBefore: new Set(settings.negation.before.flatMap((c) => phraseStems(c))),
     negationAfter: settings.negation.after.map((c) => normalize(c)),
     hedges: new Set(settings.hedging.cues.flatMap((c) => phraseStems(c))),
+    forwardLookingCues: new Map(),
   };
+  for (const cue of settings.forwardLooking.cues) {
+    const stems = normalize(cue);
+    if (stems.length === 0) continue;
+    compiled.forwardLookingCues.set(stems[0], [...(compiled.forwardLookingCues.get(stems[0]) ?? []), stems]);
+  }
 
   for (const [dimension, codes] of Object.entries(settings.exclusiveCodes)) {
     for (const code of codes ?? []) {

@@ -54,6 +54,12 @@ describe('negation and hedging', () => {
     expect(r.dimensions.client.scores.SU ?? 0).toBe(0);
   });
 
+  it('weighs follow-up plans less than what happened', () => {
+    const r = classifyIncident({ id: 'f', title: '', text: 'Pods were evicted. We will add alerts for DNS failures.' }, small);
+    expect(r.dimensions.failure.scores).toEqual({ LeR: 1, Net: 0.4 });
+    expect(r.dimensions.failure.values).toEqual(['LeR']);
+  });
+
   it('does not let a negation reach across sentences', () => {
     const r = classifyIncident({ id: 'x', title: '', text: 'There was no warning. Evicted pods piled up.' }, small);
     expect(r.dimensions.failure.values).toEqual(['LeR']);
