@@ -71,7 +71,7 @@ export function registerExplain(program: Command, io: Io): void {
     io.out.write(`${id}\n  ${row.title}\n`);
     if (live) io.out.write('  (not classified yet: rule labels computed now, not stored; run `mutiny classify --id` to store them)\n');
     for (const l of labels) {
-      const conf = l.confidence === null ? '' : ` confidence ${l.confidence.toFixed(2)}`;
+      const conf = l.confidence === null ? '' : `, confidence ${l.confidence.toFixed(2)}`;
       io.out.write(`\n${l.dimension.padEnd(12)} ${l.value}  (${l.origin}, ${l.classifierVersion}${conf})\n`);
       for (const e of l.evidence.slice(0, maxEvidence)) {
         const where = e.section ? `${e.field}/${e.section}` : e.field;
