@@ -2,6 +2,7 @@ import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { parseRegistryKey } from '../../src/inject/proxy/etcd-messages.js';
 import { Injector } from '../../src/inject/proxy/injection.js';
+import { GrpcFrameReader, encodeFrame } from '../../src/inject/proxy/grpc-frames.js';
 import { patchRangeResponse, patchWatchResponse } from '../../src/inject/proxy/patch.js';
 import { mapBytesField } from '../../src/inject/proxy/wire.js';
 import { loadEtcdProtos } from '../support/etcd-protos.js';
@@ -62,5 +63,26 @@ describe('registry keys', () => {
     ['compact_rev_key', {}],
   ])('%s', (key, expected) => {
     expect(parseRegistryKey(key)).toEqual(expected);
+  });
+});
+
+describe('gRPC framing', () => {
+  it('reassembles messages split and joined anywhere across chunks', () => {
+    const messages = [Buffer.from('first'), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from('last')];
+    const stream = Buffer.concat(messages.map(encodeFrame));
+    for (const chunkSize of [1, 3, 5, 6, 4096, stream.length]) {
+      const reader = new GrpcFrameReader();
+      const out: Buffer[] = [];
+      for (let i = 0; i < stream.length; i += chunkSize) out.push(...reader.push(stream.subarray(i, i + chunkSize)).map((f) => f.message));
+      expect(out).toEqual(messages);
+      expect(reader.pendingBytes).toBe(0);
+    }
+  });
+
+  it('keeps each frame byte-exact and reports the compressed flag', () => {
+    const compressed = Buffer.concat([Buffer.from([1, 0, 0, 0, 2]), Buffer.from('zz')]);
+    const [frame] = new GrpcFrameReader().push(compressed);
+    expect(frame.compressed).toBe(true);
+    expect(frame.frame).toEqual(compressed);
   });
 });

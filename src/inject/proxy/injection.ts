@@ -206,11 +206,20 @@ export class Injector {
   private readonly entries: InjectionLogEntry[] = [];
   /** The most recent faults that did not apply, for GET /healthz. */
   readonly faultErrors: FaultError[] = [];
-  /** Hot-path flags, recomputed on arm/disarm and when an injection finishes. */
-  watchesWrites = false;
-  watchesReads = false;
+  private writes = false;
+  private reads = false;
 
   constructor(private readonly clock: () => number = Date.now) {}
+
+  /** True while an unfinished injection could want a put (write or drop channel): the hot-path check. */
+  get watchesWrites(): boolean {
+    return this.writes;
+  }
+
+  /** True while an unfinished injection could want a Range key-value or a Watch event (read or drop channel). */
+  get watchesReads(): boolean {
+    return this.reads;
+  }
 
   /** Arms an injection; its counters start now. Throws InvalidDataError if the id is armed and not done. */
   arm(input: unknown): Injection {
@@ -300,10 +309,10 @@ export class Injector {
     return applied.length === 0 ? KEEP : { action: 'replace', value, entries: applied };
   }
 
-  /** Re-evaluates the hot-path flags (an everyForMs window can close between messages). */
-  refreshFlags(now = this.clock()): void {
+  /** Re-evaluates the hot-path flags (an everyForMs window closing between messages leaves them stale-true, which only costs a parse). */
+  private refreshFlags(now = this.clock()): void {
     const active = this.injections.filter((armed) => !armed.done(now));
-    this.watchesWrites = active.some((armed) => armed.sees('put'));
-    this.watchesReads = active.some((armed) => armed.sees('range') || armed.sees('event'));
+    this.writes = active.some((armed) => armed.sees('put'));
+    this.reads = active.some((armed) => armed.sees('range') || armed.sees('event'));
   }
 }
