@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -184,6 +186,43 @@ describe('when etcd is gone', () => {
     await dead.close(0);
   });
 
+  it('reconnects on the same client connection once etcd is back (lab reset restarts etcd)', async () => {
+    const port = await freePort();
+    const peerPort = await freePort();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mutiny-proxy-etcd-'));
+    const endpoint = `http://127.0.0.1:${port}`;
+    const startFixedEtcd = async () => {
+      const child = spawn('etcd', ['--data-dir', dataDir, '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+        '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+        '--initial-cluster', `default=http://127.0.0.1:${peerPort}`, '--log-level', 'error', '--logger', 'zap'], { stdio: 'ignore' });
+      const deadline = Date.now() + 20_000;
+      while (!(await fetch(`${endpoint}/health`).then((r) => r.ok, () => false))) {
+        if (Date.now() > deadline) throw new Error('etcd did not come up');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return child;
+    };
+    const restartingProxy = await EtcdProxy.start({ listen: '127.0.0.1:0', upstream: endpoint });
+    const client = new grpc.Client(restartingProxy.address, grpc.credentials.createInsecure());
+    const range = () => new Promise<grpc.ServiceError | null>((resolve) => client.makeUnaryRequest('/etcdserverpb.KV/Range', identity, identity, rangeAll, (e) => resolve(e)));
+    try {
+      expect((await range())?.code).toBe(grpc.status.UNAVAILABLE);
+      let child = await startFixedEtcd();
+      expect(await range()).toBeNull();
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      expect((await range())?.code).toBe(grpc.status.UNAVAILABLE);
+      child = await startFixedEtcd();
+      expect(await range()).toBeNull();
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    } finally {
+      client.close();
+      await restartingProxy.close(0);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('ends a watch when etcd dies under it', async () => {
     const doomed = await startEtcd();
     const doomedProxy = await EtcdProxy.start({ listen: '127.0.0.1:0', upstream: doomed.endpoint });
@@ -201,3 +240,12 @@ describe('when etcd is gone', () => {
     await doomedProxy.close(0);
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
