@@ -126,6 +126,21 @@ describe('write channel', () => {
     expect(proxy.injector.faultErrors.at(-1)).toMatchObject({ injectionId: 'wna', key: '/registry/configmaps/default/text' });
   });
 
+  it('takes candidate uids for the other-uid variant from the injection', async () => {
+    const uid = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    arm({
+      id: 'wuid',
+      channel: 'write',
+      match: { kind: 'Deployment' },
+      fault: { model: 'set', field: 'metadata.ownerReferences[0].uid', variant: 'other-uid' },
+      context: { uids: [uid] },
+    });
+    await apiserverCreate(viaProxy, KEY, deployment);
+    const object = decodeStoredValue((await stored(KEY))!, KEY) as { metadata: { ownerReferences: { uid: string }[] } };
+    expect(object.metadata.ownerReferences[0].uid).toBe(uid);
+    expect(newEntries()[0]).toMatchObject({ field: 'metadata.ownerReferences[0].uid' });
+  });
+
   it('fires on the nth matching message only', async () => {
     arm({ id: 'w3', channel: 'write', match: { namespace: 'default', name: 'web-*' }, trigger: { nth: 3 }, fault: FLIP_MIN_READY });
     await viaProxy.put('/registry/deployments/other/web-0').value(deployment);

@@ -48,6 +48,13 @@ export const injectionSchema = z
       })
       .default({}),
     fault: faultSpecSchema.optional(),
+    /** Names and uids seen elsewhere in the cluster, for the other-name and other-uid set variants. */
+    context: z
+      .strictObject({
+        names: z.array(z.string()).optional(),
+        uids: z.array(z.string()).optional(),
+      })
+      .optional(),
   })
   .superRefine((value, ctx) => {
     if (value.channel !== 'drop' && !value.fault) {
@@ -272,7 +279,7 @@ export class Injector {
       const { injection } = armed;
       let result: FaultApplication;
       try {
-        result = injection.channel === 'drop' ? { bytes: null, description: `drop ${occurrence.message} of ${occurrence.key}` } : applyFault(value, occurrence.key, injection.fault);
+        result = injection.channel === 'drop' ? { bytes: null, description: `drop ${occurrence.message} of ${occurrence.key}` } : applyFault(value, occurrence.key, injection.fault, injection.context);
       } catch (error) {
         // The fault does not apply to this value (say, the field is absent): it does not count as a match.
         armed.matched--;
