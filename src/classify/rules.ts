@@ -7,7 +7,6 @@ import { normalizePhrase, phraseStems, phraseWords, type AliasIndex, type Sectio
 
 /** The fields of an incident row that rules read; evidence names one of them. */
 export type Field = 'title' | 'impact' | 'text' | 'tags' | 'labels';
-export const FIELDS: readonly Field[] = ['title', 'impact', 'text', 'tags', 'labels'];
 
 /** Bumped when the matching or scoring code changes meaning, so the classifier version changes with it. */
 const ALGORITHM_REVISION = '1';
@@ -88,7 +87,6 @@ export function ruleFileJsonSchemas(): Record<'ClassifierSettings' | 'Aliases' |
     ClassifierRules: z.toJSONSchema(RulesSchema, { io: 'input' }),
   };
 }
-export type RuleSpec = z.infer<typeof RuleSchema>;
 
 /** A rule file's text and the path errors should name. */
 export interface RuleFile {

@@ -33,7 +33,7 @@ const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 const stemCache = new Map<string, string>();
 
 /** Stems one lowercased word with natural's Porter stemmer (memoized: the vocabulary is small). */
-export function stemWord(lower: string): string {
+function stemWord(lower: string): string {
   let stem = stemCache.get(lower);
   if (stem === undefined) {
     const plain = lower.replace(/’/g, "'");
@@ -72,7 +72,7 @@ const BOLD_HEADING = /^[ \t]*(?:\*\*|__)([^*_\n]{2,60})(?:\*\*|__)[ \t]*:?[ \t]*
 const KEY_LINE = /^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?([A-Za-z][A-Za-z /-]{1,30}?)(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]+\S.*$/gm;
 
 /** Normalizes a heading for lookup: lowercase, no numbering, emphasis or trailing punctuation. */
-export function normalizeHeading(heading: string): string {
+function normalizeHeading(heading: string): string {
   return heading
     .toLowerCase()
     .replace(/[*_`]/g, '')
