@@ -215,16 +215,20 @@ export class Injector {
   readonly faultErrors: FaultError[] = [];
   private writes = false;
   private reads = false;
+  /** When the next everyForMs window closes (the flags must then be re-evaluated); Infinity when none is open. */
+  private flagsValidUntil = Infinity;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
   /** True while an unfinished injection could want a put (write or drop channel): the hot-path check. */
   get watchesWrites(): boolean {
+    if (this.flagsValidUntil !== Infinity) this.refreshFlagsIfExpired();
     return this.writes;
   }
 
   /** True while an unfinished injection could want a Range key-value or a Watch event (read or drop channel). */
   get watchesReads(): boolean {
+    if (this.flagsValidUntil !== Infinity) this.refreshFlagsIfExpired();
     return this.reads;
   }
 
@@ -271,7 +275,7 @@ export class Injector {
     const now = this.clock();
     let value: Buffer = occurrence.value;
     const applied: InjectionLogEntry[] = [];
-    let finished = false;
+    let flagsChanged = false;
     for (const armed of this.injections) {
       if (armed.done(now) || !armed.sees(occurrence.message) || !armed.matches({ ...occurrence, value })) continue;
       const firstFiredBefore = armed.firstFiredAt;
@@ -289,7 +293,8 @@ export class Injector {
         continue;
       }
       armed.applied++;
-      if (armed.done(now)) finished = true;
+      // Finished (one-shot), or a window just opened: either way the flags' validity changes.
+      if (armed.done(now) || armed.applied === 1) flagsChanged = true;
       const after = result.bytes === null ? null : Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength);
       const entry: InjectionLogEntry = {
         time: new Date(now).toISOString(),
@@ -306,20 +311,29 @@ export class Injector {
       this.entries.push(entry);
       applied.push(entry);
       if (after === null) {
-        if (finished) this.refreshFlags(now);
+        if (flagsChanged) this.refreshFlags(now);
         const action = injection.channel !== 'drop' && injection.fault.model === 'delete' ? 'delete' : 'remove';
         return { action, entries: applied };
       }
       value = after;
     }
-    if (finished) this.refreshFlags(now);
+    if (flagsChanged) this.refreshFlags(now);
     return applied.length === 0 ? KEEP : { action: 'replace', value, entries: applied };
   }
 
-  /** Re-evaluates the hot-path flags (an everyForMs window closing between messages leaves them stale-true, which only costs a parse). */
+  private refreshFlagsIfExpired(): void {
+    const now = this.clock();
+    if (now >= this.flagsValidUntil) this.refreshFlags(now);
+  }
+
+  /** Re-evaluates the hot-path flags and when they next need it (the earliest closing everyForMs window). */
   private refreshFlags(now = this.clock()): void {
     const active = this.injections.filter((armed) => !armed.done(now));
     this.writes = active.some((armed) => armed.sees('put'));
     this.reads = active.some((armed) => armed.sees('range') || armed.sees('event'));
+    this.flagsValidUntil = Math.min(
+      Infinity,
+      ...active.map((armed) => (armed.firstFiredAt !== undefined && armed.injection.trigger.everyForMs !== undefined ? armed.firstFiredAt + armed.injection.trigger.everyForMs : Infinity)),
+    );
   }
 }
