@@ -20,6 +20,8 @@ import { registerInject } from './inject.js';
 import { registerRestore } from './restore.js';
 import { registerLab } from './lab.js';
 import { registerCampaign } from './campaign.js';
+import { registerReplay } from './replay.js';
+import { registerCompare } from './compare.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
@@ -39,4 +41,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerDecode, registerEncode, registerFields, registerInject, registerRestore,
   registerLab,
   registerCampaign,
+  registerReplay, registerCompare,
 ];
