@@ -161,17 +161,22 @@ export class RealLabSession implements LabSession {
     kc.loadFromFile(this.state.kubeconfig);
     const offset = Date.now() - workloadStart;
     const observer = new WorkloadObserver(k8s, kc, namespace, WORKLOAD_NAME, { intervalMs: SAMPLE_INTERVAL_MS });
+    let synced = 0;
     try {
       await observer.start();
+      synced = observer.samples.length;
       await observer.waitUntil(() => false, Math.max(0, windowMs - (Date.now() - workloadStart)));
     } finally {
       await observer.stop();
     }
+    // Samples taken while the informers were still listing show half-filled caches (no nodes, some pods): keep
+    // only the one taken once every informer had synced, and what followed.
+    const observed = observer.samples.slice(Math.max(0, synced - 1));
     const shift = <T extends { t: number }>(x: T): T => ({ ...x, t: x.t + offset });
     return {
       ...observation,
       durationMs: Date.now() - workloadStart,
-      samples: [...observation.samples, ...observer.samples.map(shift)] as ObservationSample[],
+      samples: [...observation.samples, ...observed.map(shift)] as ObservationSample[],
       apiCalls: [...observation.apiCalls, ...observer.apiCalls.map(shift)],
       watchErrors: [...observation.watchErrors, ...observer.watchErrors.map(shift)],
     };

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LabNotReadyError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { Progress } from '../core/progress.js';
 import type { Observation } from '../lab/observation.js';
@@ -82,6 +83,11 @@ export interface RunCampaignOptions {
   io: Io;
   /** Stop after this many new runs (for tests and benchmarks). */
   limit?: number;
+  /**
+   * Run only the experiments whose plan index is `index` modulo `count`, and no golden runs (they must already be
+   * stored): several labs can then share one campaign, one shard each.
+   */
+  shard?: { index: number; count: number };
   signal?: AbortSignal;
 }
 
@@ -106,7 +112,8 @@ export async function runCampaign(o: RunCampaignOptions): Promise<CampaignRunSum
   saveCampaignPlan(o.db, o.plan, o.specText, o.resultsDir);
   setCampaignStatus(o.db, o.plan.campaign, 'running');
   const finished = finishedRunIds(o.db, o.plan.campaign);
-  const pending = [...o.plan.golden, ...o.plan.experiments].filter((r) => !finished.has(r.id));
+  const runs = o.shard ? o.plan.experiments.filter((e) => e.index % o.shard!.count === o.shard!.index) : [...o.plan.golden, ...o.plan.experiments];
+  const pending = runs.filter((r) => !finished.has(r.id));
   const todo = o.limit === undefined ? pending : pending.slice(0, o.limit);
   const summary: CampaignRunSummary = { ran: 0, skipped: finished.size, stuck: 0, rebuilds: 0, counts: {}, seconds: 0, status: 'interrupted' };
   const progress = new Progress(o.io, `campaign ${o.plan.campaign}`, todo.length, 1);
@@ -119,7 +126,7 @@ export async function runCampaign(o: RunCampaignOptions): Promise<CampaignRunSum
     if (!b) {
       const signals = goldenSignals(o.db, o.plan.campaign);
       const mine = o.plan.golden.filter((g) => canonicalJson(g.workload) === key && signals.has(g.id)).map((g) => signals.get(g.id)!);
-      if (mine.length === 0) throw new Error(`no completed golden run for workload ${key}`);
+      if (mine.length === 0) throw new LabNotReadyError(`campaign ${o.plan.campaign}: no completed golden run for workload ${key}; run the campaign unsharded first so its golden runs are stored`);
       b = learnBaseline(mine, o.thresholds);
       baselines.set(key, b);
     }

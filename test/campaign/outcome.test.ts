@@ -55,7 +55,7 @@ describe('classifyOutcome: orchestrator classes', () => {
     const o = classifyOutcome(run((t) => ({ ...rampUp(t), ...(t >= 4000 ? { pods: 2, ready: 2, endpoints: 2 } : {}) })), baseline, thresholds);
     expect(o.failure).toBe('LeR');
     expect(o.metrics.tailReadyMin).toBe(2);
-    expect(o.explanation[0]).toBe('LeR: only 2 of 3 replicas ready throughout the last 5s (tailSeconds)');
+    expect(o.explanation[0]).toBe('LeR: only 2 of 3 replicas ready throughout the last 3s (tailSeconds)');
   });
 
   it('a shortfall that heals before the tail is not LeR', () => {

@@ -150,11 +150,24 @@ describe('runCampaign', () => {
     expect(results.every((r) => r.errorCode === 'replica-count')).toBe(true);
     expect(results[3].explanation).toEqual(['the injection matched but could not be applied (1x): /registry/deployments/mutiny/web: set minus-one: field absent']);
     const mor = results[1];
-    expect(mor.explanation[0]).toBe('MoR: 4 pods where 3 are desired in the last 5s (tailSeconds)');
+    expect(mor.explanation[0]).toBe('MoR: 4 pods where 3 are desired in the last 3s (tailSeconds)');
     expect(mor.artefacts.map((a) => a.kind).sort()).toEqual(['component-log', 'final-objects', 'injection-log', 'observation']);
     const series = JSON.parse(readFileSync(mor.artefacts.find((a) => a.kind === 'observation')!.path, 'utf8')) as Observation;
     expect(series.samples).toHaveLength(5);
     expect(existsSync(path.join(dir, 'runs', mor.experimentId, 'components.log'))).toBe(true);
+  });
+
+  it('splits the experiments between shards once the golden runs are stored', async () => {
+    const db = openDatabase(path.join(dir, 'shards.sqlite'));
+    const options = { db, plan, specText, windowSeconds: 10, thresholds, resultsDir: path.join(dir, 'shard-runs'), io: memoryIo() };
+    await expect(runCampaign({ ...options, lab: new ScriptedLab(), shard: { index: 0, count: 2 } })).rejects.toThrow(/no completed golden run .*run the campaign unsharded first/);
+    await runCampaign({ ...options, lab: new ScriptedLab(), limit: plan.golden.length });
+    const [even, odd] = [new ScriptedLab(), new ScriptedLab()];
+    await Promise.all([runCampaign({ ...options, lab: even, shard: { index: 0, count: 2 } }), runCampaign({ ...options, lab: odd, shard: { index: 1, count: 2 } })]);
+    expect(even.executed).toEqual([plan.experiments[0].id, plan.experiments[2].id]);
+    expect(odd.executed).toEqual([plan.experiments[1].id, plan.experiments[3].id]);
+    expect(listResults(db, { campaign: 'resume' })).toHaveLength(6);
+    db.close();
   });
 
   it('does nothing more for a completed campaign', async () => {

@@ -98,7 +98,7 @@ describe.runIf(missing.length === 0)('campaign e2e on the lab', () => {
     expect(r.injections[0]).toMatchObject({ channel: 'write', key: '/registry/deployments/mutiny/web', field: 'spec.replicas' });
     expect(r.errorCode).toBe('replica-count');
     expect(r.failure).toBe('MoR');
-    expect(r.explanation[0]).toBe('MoR: 4 pods where 3 are desired in the last 5s (tailSeconds)');
+    expect(r.explanation[0]).toBe('MoR: 4 pods where 3 are desired in the last 3s (tailSeconds)');
   });
 
   it('a bit flip in a ReplicaSet ownerReferences[0].uid: the GC deletes it and the Deployment replaces it', () => {
