@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_INCIDENTS, readReproducibility, reproducibilityByFailure } from '../src/stats/index.js';
-import { writeChart } from './support/charts.js';
+import { loadKindCatalog } from '../src/campaign/catalog.js';
+import { injectionSide } from '../src/replay/injection-side.js';
+import { loadReplayRules } from '../src/replay/rules.js';
+import { writeChart, type ChartSpec } from './support/charts.js';
 import { escapeMarkdownText, markdownLink, markdownTable, shareWithInterval } from './support/markdown.js';
 import { describeDatabase, type Notebook } from './support/notebook.js';
 
@@ -86,17 +89,22 @@ const reproducibility: Notebook = {
       '',
     );
 
+    // Injection side (replay stage): the replay campaign the rules plan for this dataset and, when its results
+    // are stored, which incidents it reproduced and how field and injection failure shares compare.
+    const side = injectionSide(ctx, loadReplayRules(ctx.taxonomy), loadKindCatalog());
+    const sideCharts: string[] = [];
+    for (const c of side.charts) sideCharts.push(await writeChart(outDir, c.name, c.spec as ChartSpec, c.rows));
     md.push(
       '## Injection side',
       '',
       INJECTION_SECTION_BEGIN,
-      '_To be added by the replay stage: for each failure class above, how often injection campaigns produced it and',
-      'which of these incidents a replay recreated. Everything between these markers is replaced when it runs._',
+      ...side.lines,
+      ...side.charts.flatMap((c, i) => [`![${c.alt}](${sideCharts[i]})`, '']),
       INJECTION_SECTION_END,
       '',
     );
     writeFileSync(path.join(outDir, 'REPORT.md'), `${md.join('\n').trimEnd()}\n`);
-    return ['REPORT.md', chart].sort();
+    return ['REPORT.md', chart, ...sideCharts].sort();
   },
 };
 

@@ -1,0 +1,72 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../../src/core/io.js';
+import { run } from '../../src/cli/main.js';
+import { missingBinaries } from '../../src/lab/binaries.js';
+import { downLab } from '../../src/lab/down.js';
+import { upLab } from '../../src/lab/up.js';
+import type { ReplayComparison } from '../../src/replay/compare.js';
+import { incident, replayDatabase } from '../replay/support.js';
+
+// A replay of a handful of incidents end to end on the lab: `mutiny replay plan` turns labeled incidents into a
+// campaign, `mutiny campaign run` runs it through the injection proxy, `mutiny compare` says which incidents it
+// reproduced. CI sets MUTINY_REQUIRE_LAB=1: there, missing lab binaries fail the test instead of skipping it.
+
+const missing = missingBinaries();
+const required = process.env.MUTINY_REQUIRE_LAB === '1';
+const RULES = path.join(import.meta.dirname, '..', 'fixtures', 'replay', 'e2e-rules.yaml');
+
+if (missing.length > 0 && !required) {
+  console.warn(`skipping the replay e2e test: lab binaries missing (${missing.join(', ')}); run \`mutiny lab build\` (CI sets MUTINY_REQUIRE_LAB=1 and fails instead)`);
+}
+
+describe.runIf(missing.length > 0 && required)('replay e2e prerequisites', () => {
+  it('has the lab binaries', () => {
+    throw new Error(`MUTINY_REQUIRE_LAB=1 but lab binaries are missing: ${missing.join(', ')}; run \`mutiny lab build\``);
+  });
+});
+
+describe.runIf(missing.length === 0)('replay e2e on the lab', () => {
+  const { file: dbFile, dir } = replayDatabase([
+    incident('over-provisioned', { failure: ['MoR'], error: ['replica-count'] }),
+    incident('selector-outage', { failure: ['Net'], client: ['SU'], error: ['labels-selectors'] }),
+    incident('kernel-bug', { failure: ['Out'], client: ['SU'], error: ['none'] }),
+  ]);
+  const labDir = path.join(dir, 'lab');
+  const spec = path.join(dir, 'replay.yaml');
+  const cli = async (...args: string[]) => {
+    const io = memoryIo();
+    const code = await run(['--db', dbFile, ...args], io);
+    return { code, out: io.stdout(), err: io.stderr() };
+  };
+
+  beforeAll(async () => {
+    await upLab({ dir: labDir, nodes: 2, proxy: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await downLab(labDir).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('plans, runs and compares: both replayable incidents reproduced', async () => {
+    const plan = await cli('replay', 'plan', '--rules', RULES, '--out', spec);
+    expect(plan.err).toBe('');
+    expect(plan.out).toContain('campaign replay: 2 experiments + 1 golden runs for 2 incidents; 1 incidents not replayable');
+
+    const campaign = await cli('campaign', 'run', spec, '--lab-dir', labDir, '--results-dir', path.join(dir, 'runs'));
+    expect(campaign.err).not.toContain('internal error');
+    expect(campaign.code).toBe(0);
+    expect(campaign.out).toMatch(/campaign replay: completed; 3 runs/);
+
+    const compare = await cli('compare', '--rules', RULES, '--json');
+    expect(compare.code).toBe(0);
+    const c = JSON.parse(compare.out) as ReplayComparison;
+    const verdicts = Object.fromEntries(c.incidents.map((i) => [i.incident.id, [i.verdict, i.best?.failure ?? null, i.best?.client ?? null]]));
+    expect(verdicts['over-provisioned'].slice(0, 2)).toEqual(['reproduced', 'MoR']);
+    expect(verdicts['selector-outage']).toEqual(['reproduced', 'Net', 'SU']);
+    expect(verdicts['kernel-bug']).toEqual(['not-replayable', null, null]);
+    expect(c.overall).toMatchObject({ reproduced: 2, judged: 2, rate: 1 });
+  }, 600_000);
+});
