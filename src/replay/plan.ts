@@ -39,6 +39,12 @@ export interface ReplayExperiment {
   incidents: string[];
 }
 
+/** Choices of a replay plan. */
+export interface ReplayPlanOptions {
+  /** Leave out templates outside the experiment namespace (the runner cannot reach them; they would not activate). */
+  reachableOnly?: boolean;
+}
+
 /** A replay campaign: its YAML (a Campaign spec), the expanded plan and the incident links. */
 export interface ReplayPlan {
   name: string;
@@ -50,8 +56,10 @@ export interface ReplayPlan {
   experiments: ReplayExperiment[];
   replayed: ReplayedIncident[];
   notReplayed: UnreplayedIncident[];
-  /** Targets outside the experiment namespace (kube-system, cluster-scoped): the runner cannot reach them yet. */
+  /** Targets outside the experiment namespace (kube-system, cluster-scoped) of the rules used: the runner cannot reach them yet. */
   unreachableTargets: string[];
+  /** The unreachable targets were left out of the campaign rather than planned. */
+  reachableOnly: boolean;
 }
 
 /**
@@ -59,7 +67,7 @@ export interface ReplayPlan {
  * YAML, experiment ids and links). The YAML is checked with the campaign parser and expanded with the campaign
  * planner, so what is written is exactly what `mutiny campaign run` will run.
  */
-export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, catalog: KindCatalog, name = 'replay'): ReplayPlan {
+export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, catalog: KindCatalog, name = 'replay', options: ReplayPlanOptions = {}): ReplayPlan {
   const targets: ReplayTarget[] = [];
   const replayedRules = new Map<string, string[]>();
   const notReplayed: UnreplayedIncident[] = [];
@@ -76,8 +84,13 @@ export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, cata
   }
   for (const rule of rules.rules) {
     const mine = incidents.filter((i) => replayedRules.get(i.id)?.includes(rule.name)).map((i) => i.id);
-    if (mine.length > 0) for (const template of rule.templates) targets.push({ rule: rule.name, template, incidents: mine });
+    if (mine.length === 0) continue;
+    for (const template of rule.templates) {
+      if (options.reachableOnly && template.namespace !== EXPERIMENT_NAMESPACE) continue;
+      targets.push({ rule: rule.name, template, incidents: mine });
+    }
   }
+  if (targets.length === 0) throw new InvalidDataError('every target of the selected incidents lies outside the experiment namespace; drop --reachable-only');
   const usedRules = rules.rules.filter((r) => targets.some((t) => t.rule === r.name));
   const workloads = WORKLOAD_KINDS.filter((w) => usedRules.some((r) => r.workload === w));
   const channels = CHANNELS.filter((c) => targets.some((t) => t.template.channels.includes(c)));
@@ -102,12 +115,14 @@ export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, cata
     }));
   const unreachableTargets = [
     ...new Set(
-      targets
+      rules.rules
+        .filter((r) => [...replayedRules.values()].some((names) => names.includes(r.name)))
+        .flatMap((r) => r.templates.map((template) => ({ template })))
         .filter((t) => t.template.namespace !== EXPERIMENT_NAMESPACE)
         .map((t) => `${t.template.kind}${t.template.namePrefix ? ` ${t.template.namePrefix}*` : ''} (${t.template.namespace})`),
     ),
   ];
-  return { name, yaml, campaign: parsed.campaign, plan, targets, experiments, replayed, notReplayed, unreachableTargets };
+  return { name, yaml, campaign: parsed.campaign, plan, targets, experiments, replayed, notReplayed, unreachableTargets, reachableOnly: options.reachableOnly ?? false };
 }
 
 /** The link key of a planned experiment (see injectionKey). */

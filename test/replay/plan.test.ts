@@ -79,6 +79,15 @@ describe('replay plan', () => {
     expect(plan.unreachableTargets).toEqual(['Deployment coredns* (kube-system)', 'Service kube-dns* (kube-system)', 'ConfigMap coredns* (kube-system)']);
   });
 
+  it('--reachable-only leaves out targets outside the experiment namespace', () => {
+    const plan = planReplay(incidents(), rules, loadKindCatalog(), 'replay', { reachableOnly: true });
+    expect(plan.targets.filter((t) => t.rule === 'dns')).toEqual([]);
+    // 32 minus the three kube-system dns targets under two workloads.
+    expect(plan.plan.experiments).toHaveLength(26);
+    expect(plan.unreachableTargets).toHaveLength(3);
+    expect(plan.replayed.find((r) => r.incident.id === 'G')!.experiments).toHaveLength(6);
+  });
+
   it('writes YAML the campaign parser accepts, naming the incidents, with the same experiments', async () => {
     const out = path.join(dir, 'replay.yaml');
     const r = await cli('replay', 'plan', '--id', 'A', '--id', 'D', '--out', out);
