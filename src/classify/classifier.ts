@@ -216,7 +216,7 @@ function contextFactor(rules: CompiledRules, tokens: readonly Token[], first: nu
   const lookback = Math.max(negation.window, hedging.window);
   for (let k = first - 1; k >= 0 && k >= first - lookback; k--) {
     const t = tokens[k];
-    if (t.sentence !== sentence) break;
+    if (t.sentence !== sentence || rules.scopeBreaks.has(t.stem)) break;
     const distance = first - k;
     if (distance <= negation.window && rules.negationBefore.has(t.stem)) return 0;
     if (distance <= hedging.window && rules.hedges.has(t.stem)) factor = Math.min(factor, hedging.factor);

@@ -22,7 +22,13 @@ const SettingsSchema = z.strictObject({
   metadata: Meta,
   fieldWeights: z.strictObject({ title: z.number(), impact: z.number(), text: z.number(), tags: z.number(), labels: z.number() }),
   sections: z.array(z.strictObject({ name: z.string().min(1), headings: z.array(z.string().min(1)).min(1), weights: DimensionWeights })),
-  negation: z.strictObject({ before: z.array(z.string().min(1)), after: z.array(z.string().min(1)), window: z.int().min(1).max(10) }),
+  negation: z.strictObject({
+    before: z.array(z.string().min(1)),
+    after: z.array(z.string().min(1)),
+    window: z.int().min(1).max(10),
+    /** Words that start a new clause ("and", "but", "because"): a cue before one of them does not reach past it. */
+    scopeBreaks: z.array(z.string().min(1)).default([]),
+  }),
   hedging: z.strictObject({ cues: z.array(z.string().min(1)), window: z.int().min(1).max(10), factor: z.number().min(0).max(1) }),
   /** Sentences with one of these phrases talk about follow-ups, not the incident: their matches weigh `factor`. */
   forwardLooking: z.strictObject({ cues: z.array(z.string().min(1)), factor: z.number().min(0).max(1) }),
@@ -129,6 +135,8 @@ export interface CompiledRules {
   sectionWeights: Map<string, Record<DimensionName, number>>;
   negationBefore: Set<string>;
   negationAfter: string[][];
+  /** Stems that end the reach of negation and hedging cues looking back from a match. */
+  scopeBreaks: Set<string>;
   hedges: Set<string>;
   /** First stem -> the cue phrases (as stems) starting with it. */
   forwardLookingCues: Map<string, string[][]>;
@@ -240,6 +248,7 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
     ),
     negationBefore: new Set(settings.negation.before.flatMap((c) => phraseStems(c))),
     negationAfter: settings.negation.after.map((c) => normalize(c)),
+    scopeBreaks: new Set(settings.negation.scopeBreaks.flatMap((c) => phraseStems(c))),
     hedges: new Set(settings.hedging.cues.flatMap((c) => phraseStems(c))),
     forwardLookingCues: new Map(),
   };

@@ -1,0 +1,240 @@
+/**
+ * Short incident write-ups in the styles the classifier meets (k8s.af entries of a title, `involved` tags and an
+ * impact line; postmortem summaries), written for these tests from general knowledge of how Kubernetes failures
+ * are reported, not copied from the gold files. Each names the labels SPEC.md's rules of thumb give it; a
+ * dimension left out is one the text does not settle. Multi-valued dimensions list codes that must be found.
+ */
+export interface WrittenIncident {
+  title: string;
+  text: string;
+  impact?: string;
+  tags?: string[];
+  failure?: string;
+  client?: string;
+  fault?: string[];
+  component?: string[];
+  error?: string[];
+}
+
+export const WRITTEN_INCIDENTS: WrittenIncident[] = [
+  {
+    title: 'CoreDNS OOMKilled during a traffic peak',
+    text: 'CoreDNS pods were OOMKilled when query volume tripled during a traffic peak; name resolution failed across the cluster for 20 minutes.',
+    failure: 'Net', fault: ['resource-exhaustion'], component: ['dns'], error: ['resources'],
+  },
+  {
+    title: 'Five-second DNS delays',
+    text: 'Services saw intermittent 5 second delays on DNS lookups. The cause was a race in the Linux kernel conntrack code when two UDP packets of one socket were sent in parallel through DNAT; the cluster configuration itself was correct.',
+    failure: 'Net', client: 'HRT', fault: ['race-condition'], component: ['node-os'], error: ['none'],
+  },
+  {
+    title: 'ndots:5 amplified DNS traffic',
+    text: 'Because of the default ndots:5 in resolv.conf every external hostname lookup walked all search domains first, multiplying DNS queries; the upstream resolver began throttling us and lookups timed out.',
+    failure: 'Net', fault: ['misconfiguration'], component: ['dns'], error: ['network-config'],
+  },
+  {
+    title: 'etcd quorum lost after instance terminations',
+    text: 'Two of the three etcd members ran on EC2 instances that the cloud provider retired on the same day. etcd lost quorum and the API server returned errors for 45 minutes; kubectl was unusable.',
+    failure: 'Out', fault: ['infrastructure'], component: ['etcd'],
+  },
+  {
+    title: 'Expired kubelet client certificates',
+    text: 'The kubelet client certificates expired after one year because certificate rotation was never enabled. All nodes went NotReady and workloads could no longer be managed.',
+    failure: 'Out', fault: ['certificate-expiry'], component: ['kubelet'], error: ['config-data'],
+  },
+  {
+    title: 'Admission webhook blocked pod creation',
+    text: 'A validating webhook configured with failurePolicy: Fail timed out because its own pods were down, so every pod creation in the cluster was rejected until we deleted the webhook configuration.',
+    failure: 'Sta', fault: ['misconfiguration'], component: ['admission-webhook'], error: ['config-data'],
+  },
+  {
+    title: 'HPA flapping',
+    text: 'The horizontal pod autoscaler kept scaling the checkout deployment between 4 and 40 replicas every few minutes because of noisy CPU metrics.',
+    fault: ['scaling-policy'], component: ['autoscaler'], error: ['replica-count'],
+  },
+  {
+    title: 'Cluster autoscaler too slow for the morning peak',
+    text: 'During the morning traffic peak the cluster autoscaler took 15 minutes to provision new nodes; new pods stayed Pending until the nodes joined, then everything recovered by itself.',
+    failure: 'Tim', fault: ['scaling-policy'], component: ['autoscaler'],
+  },
+  {
+    title: 'CFS quota throttling',
+    text: 'Latency-sensitive services were heavily throttled by the CFS quota: p99 latency doubled although average CPU usage was far below the configured CPU limits.',
+    client: 'HRT', error: ['resources'],
+  },
+  {
+    title: 'Node drain took down a service',
+    text: 'An engineer drained three nodes for maintenance at once. Without a PodDisruptionBudget all replicas of the payments service were evicted together and the service stayed down until the pods were rescheduled.',
+    failure: 'LeR', fault: ['operator-action'],
+  },
+  {
+    title: 'Subnet IP exhaustion with the AWS VPC CNI',
+    text: 'The subnets ran out of free IP addresses, so the VPC CNI could not assign IPs to new pods, which were stuck in ContainerCreating.',
+    failure: 'LeR', fault: ['resource-exhaustion'], component: ['cni'],
+  },
+  {
+    title: 'SNAT port exhaustion',
+    text: 'Outbound connections from pods to a partner API timed out intermittently: the NAT gateway ran out of SNAT ports under the number of concurrent connections.',
+    failure: 'Net', client: 'IA', fault: ['resource-exhaustion'],
+  },
+  {
+    title: 'API server OOM from expensive LIST calls',
+    text: 'A misbehaving operator issued unpaginated LIST calls for all pods every few seconds. The kube-apiserver instances were OOMKilled one after another and kubectl timed out for the whole cluster.',
+    failure: 'Out', fault: ['overload'], component: ['kube-apiserver'],
+  },
+  {
+    title: 'Controller manager lost its lease',
+    text: 'Slow etcd disk writes made the kube-controller-manager fail to renew its leader election lease; it restarted repeatedly and no controllers ran for ten minutes, so deployments did not progress.',
+    failure: 'Sta', component: ['kube-controller-manager', 'etcd'], error: ['control-plane-config'],
+  },
+  {
+    title: 'etcd database space exceeded',
+    text: 'etcd hit its 2 GiB backend quota and raised the NOSPACE alarm (mvcc: database space exceeded); every write to the API was rejected until we compacted and defragmented.',
+    failure: 'Sta', fault: ['resource-exhaustion'], component: ['etcd'],
+  },
+  {
+    title: 'Kernel cgroup bug froze nodes',
+    text: 'A kernel bug in cgroup memory accounting made nodes lock up under memory pressure; they went NotReady one by one.',
+    fault: ['software-bug'], component: ['node-os'],
+  },
+  {
+    title: 'Docker daemon hangs and PLEG',
+    text: 'The Docker daemon hung on busy nodes, the kubelet reported PLEG is not healthy and the nodes flapped between Ready and NotReady.',
+    fault: ['software-bug'], component: ['container-runtime', 'kubelet'], error: ['node-state'],
+  },
+  {
+    title: 'NetworkPolicy blocked DNS',
+    text: 'A new default-deny NetworkPolicy did not allow egress to kube-dns on port 53, so pods in the namespace could not resolve any service name.',
+    failure: 'Net', fault: ['misconfiguration'], component: ['dns'], error: ['network-config'],
+  },
+  {
+    title: 'Ingress reloads dropped websockets',
+    text: 'Every change to an Ingress made the NGINX ingress controller reload its configuration, which dropped long-lived websocket connections for all tenants.',
+    failure: 'Net', client: 'IA', component: ['ingress'],
+  },
+  {
+    title: 'Liveness probes killed healthy pods',
+    text: 'Liveness probes checked the database connection, so when the database became slow the kubelet restarted every API pod and they stayed in CrashLoopBackOff.',
+    failure: 'LeR', fault: ['misconfiguration'], error: ['lifecycle-probes'],
+  },
+  {
+    title: 'Dockershim removal after the 1.24 upgrade',
+    text: 'After upgrading the cluster to Kubernetes 1.24, CI jobs that mounted the Docker socket failed because dockershim was removed and the nodes now run containerd.',
+    fault: ['upgrade'], component: ['container-runtime'],
+  },
+  {
+    title: 'Production namespace deleted by mistake',
+    text: 'An engineer ran kubectl delete namespace in what he thought was the staging context; every workload in the production namespace was gone until we restored the manifests from git.',
+    fault: ['operator-action'],
+  },
+  {
+    title: 'Spot instances reclaimed at once',
+    text: 'The cloud provider reclaimed most of our spot instances within two minutes and the cluster lost half of its nodes; many pods stayed Pending for an hour.',
+    failure: 'LeR', fault: ['infrastructure'], component: ['cloud-provider'],
+  },
+  {
+    title: 'All replicas on one node',
+    text: 'There was no pod anti-affinity or topology spread constraint, so the scheduler placed every replica of the service on the same node; when that node failed the service was down.',
+    fault: ['misconfiguration'], component: ['kube-scheduler'], error: ['scheduling-constraints'],
+  },
+  {
+    title: 'Service selector no longer matched',
+    text: 'A refactor renamed the app label in the Deployment template but not in the Service selector. The Service had no endpoints and all requests to it failed.',
+    failure: 'Net', client: 'SU', fault: ['misconfiguration'], error: ['labels-selectors'],
+  },
+  {
+    title: 'kubelet memory leak',
+    text: 'A memory leak in the kubelet grew until the node ran out of memory; the kernel OOM killer hit system processes and pods were evicted.',
+    failure: 'LeR', fault: ['software-bug', 'resource-exhaustion'], component: ['kubelet'],
+  },
+  {
+    title: 'Disk pressure from container logs',
+    text: 'Container logs were not rotated and filled the root disk; nodes reported DiskPressure and the kubelet evicted pods.',
+    failure: 'LeR', fault: ['resource-exhaustion'], component: ['kubelet'], error: ['node-state'],
+  },
+  {
+    title: 'Multi-Attach error after node failure',
+    text: 'After a node failure the EBS volume stayed attached to the dead instance, so the StatefulSet pod failed with a Multi-Attach error and could not start on another node for an hour.',
+    failure: 'LeR', component: ['storage'], error: ['storage-state'],
+  },
+  {
+    title: 'IPVS left stale real servers',
+    text: 'A bug in kube-proxy IPVS mode left stale real servers after endpoints changed, so a share of connections went to pods that had already been deleted.',
+    failure: 'Net', fault: ['software-bug'], component: ['kube-proxy'], error: ['network-config'],
+  },
+  {
+    title: 'MTU mismatch on the overlay',
+    text: 'The VXLAN overlay was configured with an MTU of 1500 on a network with a 1450 MTU, so large packets were silently dropped and TLS handshakes hung.',
+    failure: 'Net', fault: ['misconfiguration'], component: ['cni'], error: ['network-config'],
+  },
+  {
+    title: 'Docker Hub rate limits',
+    text: 'Image pulls failed with toomanyrequests from Docker Hub after the anonymous pull rate limit was reached; new pods stayed in ImagePullBackOff.',
+    failure: 'LeR', fault: ['external-dependency'],
+  },
+  {
+    title: 'Runaway CronJob',
+    text: 'A CronJob with concurrencyPolicy Allow started a new job every minute while the previous ones never finished, creating thousands of pods that filled the cluster.',
+    failure: 'MoR', fault: ['misconfiguration'], component: ['kube-controller-manager'],
+  },
+  {
+    title: 'Scheduler nil pointer panic',
+    text: 'kube-scheduler crashed in a loop with a nil pointer dereference after a new scheduling plugin was enabled; no new pods were scheduled for 30 minutes.',
+    failure: 'Sta', fault: ['software-bug'], component: ['kube-scheduler'],
+  },
+  {
+    title: 'API priority and fairness rejections',
+    text: 'A controller went into a hot loop and flooded the API server; API priority and fairness answered 429 Too Many Requests to other clients, and controllers could not update objects.',
+    failure: 'Sta', component: ['kube-apiserver'],
+  },
+  {
+    title: 'Sidecar not ready at startup',
+    text: 'Application containers started before the Istio sidecar was ready, so their first outbound requests failed and the pods crashed at startup.',
+    fault: ['race-condition'], component: ['service-mesh'],
+  },
+  {
+    title: 'externalTrafficPolicy Local and health checks',
+    text: 'With externalTrafficPolicy: Local, the cloud load balancer health checks marked nodes without a local pod unhealthy, and during a rollout all backends were briefly out of rotation.',
+    failure: 'Net', component: ['load-balancer'], error: ['network-config'],
+  },
+  {
+    title: '502s during every rollout',
+    text: 'Terminating pods kept receiving traffic for a few seconds because kube-proxy removed them from iptables after the container had exited on SIGTERM; clients saw 502 errors during every deployment.',
+    failure: 'Net', client: 'IA', fault: ['race-condition'], component: ['kube-proxy'],
+  },
+  {
+    title: 'Helm chart upgrade removed resource requests',
+    text: 'A Helm chart upgrade in the deployment pipeline silently dropped the resource requests of the workers, so the nodes were overcommitted and pods were OOMKilled.',
+    fault: ['misconfiguration'], component: ['ci-cd'], error: ['resources'],
+  },
+  {
+    title: 'Nodes lost the API server behind a new load balancer',
+    text: 'We replaced the load balancer in front of the masters; kubelets on 300 nodes could not reach the API server and every node turned NotReady.',
+    failure: 'Out', component: ['load-balancer'], error: ['node-state'],
+  },
+  {
+    title: 'Pods stuck Terminating due to finalizers',
+    text: 'A finalizer added by an uninstalled operator was never removed, so namespaces and their pods stayed stuck in Terminating for days.',
+    error: ['dependency'],
+  },
+  {
+    title: 'Black Friday traffic overwhelmed the ingress',
+    text: 'Black Friday traffic reached ten times the usual request rate; the ingress pods were saturated and customers saw timeouts.',
+    client: 'IA', fault: ['overload'], component: ['ingress'],
+  },
+  {
+    title: 'Connection tracking table full',
+    text: 'nf_conntrack: table full, dropping packet appeared in dmesg on busy nodes and new connections were dropped.',
+    failure: 'Net', fault: ['resource-exhaustion'], component: ['node-os'],
+  },
+  {
+    title: 'Clients at an old version after the API removal',
+    text: 'After the upgrade to 1.22, deployments using the removed extensions/v1beta1 Ingress API started failing in CI because kubectl and our Helm charts still used the old API version.',
+    fault: ['upgrade', 'version-skew'], component: ['ci-cd'],
+  },
+  {
+    title: 'etcd restore lost objects',
+    text: 'We restored etcd from a snapshot that was six hours old; objects created since then were lost and controllers recreated resources from stale state.',
+    fault: ['data-corruption'], component: ['etcd'],
+  },
+];
