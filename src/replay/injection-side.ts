@@ -22,7 +22,7 @@ export interface InjectionSide {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const rate = (r: RateRow) => (r.judged > 0 ? `${pct(r.rate)} (${pct(r.low)}–${pct(r.high)})` : 'n/a');
+const rate = (r: RateRow) => (r.judged > 0 ? `${pct(r.rate)} (${(100 * r.low).toFixed(1)}–${(100 * r.high).toFixed(1)}%)` : 'n/a');
 
 /**
  * The injection side for the reproducibility notebook (deterministic: it depends only on the database and the
@@ -62,7 +62,7 @@ export function injectionSide(ctx: StatsContext, rules: ReplayRules, catalog: Ki
   lines.push(
     `### Campaign \`${campaign}\``,
     '',
-    `An incident is *reproduced* when a run of an experiment linked to it (same kind, field and fault model as one of its rules'`,
+    `An incident is *reproduced* when a run of an experiment linked to it (same kind, name prefix, field and fault model as one of its rules'`,
     'templates) produced its failure class, and its client class when the incident states one (client classes of runs are modeled).',
     '',
     `**Reproduced ${c.overall.reproduced} of ${c.overall.judged} judged incidents: ${rate(c.overall)}**, beside the paper's ` +

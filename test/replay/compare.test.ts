@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../src/core/io.js';
@@ -13,6 +13,7 @@ import type { ReplayComparison } from '../../src/replay/compare.js';
 import { readReplayIncidents } from '../../src/replay/incidents.js';
 import { planReplay } from '../../src/replay/plan.js';
 import { loadReplayRules } from '../../src/replay/rules.js';
+import { runNotebooks } from '../../notebooks/run.js';
 import { replayDatabase } from './support.js';
 
 const taxonomy = loadTaxonomy();
@@ -108,5 +109,23 @@ describe('mutiny compare', () => {
     const bad = await cli('compare', '--campaign', 'nope');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--campaign nope: no such campaign');
+  });
+
+  it('fills the injection side of the reproducibility notebook, byte-identical on regeneration', async () => {
+    const out = path.join(dir, 'notebooks');
+    mkdirSync(out, { recursive: true });
+    const files = await runNotebooks(file, out, ['reproducibility']);
+    expect(files.map((f) => path.basename(f))).toEqual(['REPORT.md', 'field-vs-injection.svg', 'reproducible-by-failure.svg']);
+    const report = readFileSync(path.join(out, 'reproducibility', 'REPORT.md'), 'utf8');
+    const side = report.slice(report.indexOf('<!-- injection-side:begin -->'), report.indexOf('<!-- injection-side:end -->'));
+    expect(side).toContain('### Campaign `replay-synthetic`');
+    expect(side).toContain('**Reproduced 2 of 4 judged incidents: 50.0% (15.0–85.0%)**');
+    expect(side).toContain("beside the paper's 54 of 81: 66.7% (55.9–76.0%)");
+    expect(side).toContain('| Tim | labels-selectors | 1 | 6 |');
+    expect(side).toContain('![field vs injection shares per failure class](field-vs-injection.svg)');
+    const svg = readFileSync(path.join(out, 'reproducibility', 'field-vs-injection.svg'), 'utf8');
+    await runNotebooks(file, out, ['reproducibility']);
+    expect(readFileSync(path.join(out, 'reproducibility', 'REPORT.md'), 'utf8')).toBe(report);
+    expect(readFileSync(path.join(out, 'reproducibility', 'field-vs-injection.svg'), 'utf8')).toBe(svg);
   });
 });
