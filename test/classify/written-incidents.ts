@@ -237,4 +237,85 @@ export const WRITTEN_INCIDENTS: WrittenIncident[] = [
     text: 'We restored etcd from a snapshot that was six hours old; objects created since then were lost and controllers recreated resources from stale state.',
     fault: ['data-corruption'], component: ['etcd'],
   },
+  // Entries in the style of the Kubernetes Failure Stories list: a title, `involved` tags and an impact line.
+  {
+    title: 'How our DNS latency tripled after moving to Kubernetes (blog post)',
+    text: '', tags: ['CoreDNS', 'ndots', 'search domains'], impact: 'slow responses for every outbound call',
+    failure: 'Net', client: 'HRT', fault: ['misconfiguration'], component: ['dns'], error: ['network-config'],
+  },
+  {
+    title: 'A kernel bug made our pods randomly lose packets (postmortem)',
+    text: '', tags: ['conntrack', 'Linux kernel', 'UDP'], impact: 'intermittent timeouts between services',
+    failure: 'Net', client: 'IA', fault: ['software-bug'], component: ['node-os'], error: ['none'],
+  },
+  {
+    title: 'Our cluster went down because the etcd disk was too slow (talk)',
+    text: '', tags: ['etcd', 'fsync latency', 'leader election'], impact: 'API server unavailable for 30 minutes',
+    failure: 'Out', component: ['etcd'],
+  },
+  {
+    title: 'The day all our certificates expired (blog post)',
+    text: '', tags: ['kubeadm', 'certificates', 'kubelet'], impact: 'kubectl stopped working and nodes could not talk to the control plane',
+    failure: 'Out', fault: ['certificate-expiry'], error: ['config-data'],
+  },
+  {
+    title: 'Autoscaling gone wrong: the HPA that scaled to zero (blog post)',
+    text: '', tags: ['HPA', 'custom metrics', 'Prometheus adapter'], impact: 'service had no running pods for 20 minutes',
+    failure: 'LeR', client: 'SU', fault: ['scaling-policy'], component: ['autoscaler'], error: ['replica-count'],
+  },
+  {
+    title: 'CPU limits considered harmful: throttled services (blog post)',
+    text: '', tags: ['CPU limits', 'CFS quota', 'throttling'], impact: 'p99 latency spikes',
+    client: 'HRT', fault: ['misconfiguration'], error: ['resources'],
+  },
+  {
+    title: 'Draining a node took down our database (incident report)',
+    text: '', tags: ['node drain', 'StatefulSet', 'PodDisruptionBudget'], impact: 'database unavailable for 15 minutes',
+    fault: ['operator-action'],
+  },
+  {
+    title: 'Pods stuck in ContainerCreating: running out of IPs on EKS (blog post)',
+    text: '', tags: ['EKS', 'AWS VPC CNI', 'IP exhaustion'], impact: 'new pods could not start during deploys',
+    failure: 'LeR', fault: ['resource-exhaustion'], component: ['cni'],
+  },
+  {
+    title: 'How a webhook outage blocked every deployment (postmortem)',
+    text: '', tags: ['admission webhook', 'failurePolicy', 'OPA Gatekeeper'], impact: 'no deployments possible for 2 hours',
+    failure: 'Sta', fault: ['misconfiguration'], component: ['admission-webhook'],
+  },
+  {
+    title: 'The cluster autoscaler deleted the node running our only replica (blog post)',
+    text: '', tags: ['cluster-autoscaler', 'scale down', 'single replica'], impact: 'short outage of the internal API',
+    fault: ['scaling-policy'], component: ['autoscaler'],
+  },
+  {
+    title: 'Nodes going NotReady under memory pressure (blog post)',
+    text: '', tags: ['kubelet', 'system-reserved', 'OOM killer'], impact: 'pods evicted and rescheduled repeatedly',
+    fault: ['resource-exhaustion'], component: ['kubelet'], error: ['node-state'],
+  },
+  {
+    title: 'A zone outage and a StatefulSet that would not move (postmortem)',
+    text: '', tags: ['availability zone', 'EBS', 'StatefulSet'], impact: 'pods pending because volumes were bound to the failed zone',
+    failure: 'LeR', fault: ['infrastructure'], component: ['storage'], error: ['storage-state'],
+  },
+  {
+    title: 'Leaking iptables rules slowed kube-proxy to a crawl (blog post)',
+    text: '', tags: ['kube-proxy', 'iptables', '10k services'], impact: 'endpoints took minutes to update, causing errors during rollouts',
+    failure: 'Net', client: 'IA', component: ['kube-proxy'], error: ['network-config'],
+  },
+  {
+    title: 'Split brain in our operator-managed database (postmortem)',
+    text: '', tags: ['operator', 'leader election', 'network partition'], impact: 'two primaries accepted writes and some data was lost',
+    fault: ['race-condition'], component: ['application'],
+  },
+  {
+    title: 'Upgrading the cluster broke Ingress routing (blog post)',
+    text: '', tags: ['GKE upgrade', 'ingress-nginx', 'annotations'], impact: 'all external traffic returned 404',
+    failure: 'Net', client: 'SU', fault: ['upgrade'], component: ['ingress'],
+  },
+  {
+    title: 'Too many pods: a Job that never stopped creating pods (blog post)',
+    text: '', tags: ['Job', 'backoffLimit', 'restartPolicy'], impact: 'thousands of failed pods filled etcd',
+    failure: 'MoR', fault: ['misconfiguration'], component: ['kube-controller-manager'],
+  },
 ];
