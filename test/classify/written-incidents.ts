@@ -318,4 +318,73 @@ export const WRITTEN_INCIDENTS: WrittenIncident[] = [
     text: '', tags: ['Job', 'backoffLimit', 'restartPolicy'], impact: 'thousands of failed pods filled etcd',
     failure: 'MoR', fault: ['misconfiguration'], component: ['kube-controller-manager'],
   },
+  // Postmortems with sections: the timeline and the follow-ups mention many things in passing.
+  {
+    title: 'Checkout errors on March 3',
+    text: `## Summary
+For 47 minutes about 30% of checkout requests failed with 503 errors.
+
+## Root cause
+A config change lowered the memory limit of the checkout pods to 256Mi. Under normal load the pods were OOMKilled every few minutes and spent long periods in CrashLoopBackOff, so the Service often had too few ready endpoints.
+
+## Timeline
+- 10:02 deploy of the config change through Argo CD
+- 10:15 alerts on the error rate
+- 10:49 rollback
+
+## Action items
+- We will add alerts on container restarts and review the limits of every service.`,
+    failure: 'LeR', client: 'IA', fault: ['misconfiguration'], error: ['resources'],
+  },
+  {
+    title: 'Control plane outage after etcd defragmentation',
+    text: `## What happened
+During routine maintenance an engineer ran etcdctl defrag on all three etcd members at the same time. Each member blocked while defragmenting, the cluster had no leader for several minutes and the API server could not serve requests.
+
+## Impact
+kubectl and all deployments failed for 12 minutes. Running workloads kept serving traffic.
+
+## Lessons learned
+Defragment one member at a time; we are adding a runbook check.`,
+    failure: 'Out', client: 'NSI', fault: ['operator-action'], component: ['etcd'],
+  },
+  {
+    title: 'Intermittent connection timeouts after enabling NodeLocal DNSCache',
+    text: `## Summary
+After rolling out NodeLocal DNSCache, a share of pods saw connection timeouts to the database.
+
+## Root cause
+The node-local DNS daemon set was deployed with a CPU limit of 50m. Under load it was throttled and DNS queries waited for seconds before they were answered, so applications hit their connect timeouts.
+
+## Resolution
+We removed the CPU limit from the DNS cache pods.`,
+    failure: 'Net', client: 'IA', fault: ['misconfiguration'], component: ['dns'], error: ['resources'],
+  },
+  {
+    title: 'Pods evicted cluster-wide by a runaway logging agent',
+    text: `## Summary
+A new version of our logging agent DaemonSet had a memory leak. On every node it grew until the node hit memory pressure, and the kubelet started evicting application pods.
+
+## Impact
+Many services ran with fewer replicas than desired for two hours; some customers saw errors.`,
+    failure: 'LeR', client: 'IA', fault: ['software-bug', 'resource-exhaustion'], component: ['monitoring', 'kubelet'],
+  },
+  {
+    title: 'Stuck rollouts because the controller manager was rate limited',
+    text: `## Summary
+Deployments stopped progressing in all namespaces: new ReplicaSets were created minutes late or not at all.
+
+## Root cause
+The kube-controller-manager was started with the default --kube-api-qps of 20. With 4,000 deployments the workqueues backed up and the controllers fell hours behind.`,
+    failure: 'Sta', fault: ['misconfiguration'], component: ['kube-controller-manager'], error: ['control-plane-config'],
+  },
+  {
+    title: 'Traffic blackholed after a CNI upgrade',
+    text: `## Summary
+We upgraded Calico from 3.19 to 3.22. On nodes that were upgraded first, pods lost connectivity to pods on the other nodes because the new version changed the default IP-in-IP encapsulation mode.
+
+## Impact
+Cross-node traffic failed for 25 minutes; about half of the requests between services timed out.`,
+    failure: 'Net', client: 'IA', fault: ['upgrade'], component: ['cni'], error: ['network-config'],
+  },
 ];
