@@ -387,4 +387,60 @@ We upgraded Calico from 3.19 to 3.22. On nodes that were upgraded first, pods lo
 Cross-node traffic failed for 25 minutes; about half of the requests between services timed out.`,
     failure: 'Net', client: 'IA', fault: ['upgrade'], component: ['cni'], error: ['network-config'],
   },
+  // Causes and components the first batches did not exercise.
+  {
+    title: 'CRD deleted by helm uninstall',
+    text: 'Running helm uninstall on the cert-manager release also deleted its CustomResourceDefinitions, and with them every Certificate object in the cluster.',
+    fault: ['operator-action'], component: ['ci-cd'],
+  },
+  {
+    title: 'terraform destroy in the wrong workspace',
+    text: 'A terraform destroy meant for a test environment ran against the production workspace and removed two node pools.',
+    fault: ['operator-action'], component: ['cloud-provider'],
+  },
+  {
+    title: 'OIDC provider outage locked us out',
+    text: 'Our identity provider for OIDC login was down, so nobody could authenticate to the cluster with kubectl for two hours, while workloads were unaffected.',
+    client: 'NSI', fault: ['external-dependency'],
+  },
+  {
+    title: 'Vault outage broke secret injection',
+    text: 'HashiCorp Vault, which runs outside the cluster, became unavailable; the Vault agent init containers could not fetch secrets and new pods failed to start.',
+    failure: 'LeR', fault: ['external-dependency'],
+  },
+  {
+    title: 'Old kubelets after a partial control plane upgrade',
+    text: 'The control plane was upgraded to 1.27 while node pools stayed at 1.24, beyond the supported kubelet version skew; some kubelets failed to register pods correctly.',
+    fault: ['version-skew', 'upgrade'], component: ['kubelet'],
+  },
+  {
+    title: 'etcd member with a corrupted database',
+    text: 'After a host crash one etcd member came back with a corrupted bbolt database file and a hash mismatch with its peers; we removed it and added a fresh member.',
+    fault: ['data-corruption'], component: ['etcd'],
+  },
+  {
+    title: 'EC2 host degradation took nodes with it',
+    text: 'AWS scheduled a retirement for degraded hardware under three of our instances; the EC2 status checks failed and the nodes became NotReady before the retirement date.',
+    fault: ['infrastructure'], component: ['cloud-provider'], error: ['none'],
+  },
+  {
+    title: 'containerd stopped starting containers',
+    text: 'containerd on several nodes deadlocked after a shim crash; new containers could not start and pods stayed in ContainerCreating until the nodes were rebooted.',
+    failure: 'LeR', fault: ['software-bug'], component: ['container-runtime'],
+  },
+  {
+    title: 'systemd restarted the kubelet in a loop',
+    text: 'An OS image update changed the cgroup driver of systemd but not of the kubelet; the kubelet failed to start on new nodes, which never became Ready.',
+    fault: ['upgrade'], component: ['node-os', 'kubelet'],
+  },
+  {
+    title: 'Cloud load balancer kept draining healthy nodes',
+    text: 'The cloud load balancer health checks against the ingress NodePort flapped, so healthy nodes were taken out of the backend pool and customers saw connection resets.',
+    failure: 'Net', client: 'IA', component: ['load-balancer'],
+  },
+  {
+    title: 'Mutating webhook rewrote every pod spec',
+    text: 'A mutating admission webhook injected a sidecar with a wrong image into every new pod; the pods failed with ImagePullBackOff.',
+    failure: 'LeR', component: ['admission-webhook'],
+  },
 ];
