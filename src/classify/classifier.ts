@@ -219,6 +219,8 @@ function contextFactor(rules: CompiledRules, tokens: readonly Token[], first: nu
     if (t.sentence !== sentence || rules.scopeBreaks.has(t.stem)) break;
     const distance = first - k;
     if (distance <= negation.window && rules.negationBefore.has(t.stem)) return 0;
+    const phrases = distance <= negation.window ? rules.negationBeforePhrases.get(t.stem) : undefined;
+    if (phrases?.some((stems) => k - stems.length + 1 >= 0 && matchesAt(tokens, k - stems.length + 1, stems))) return 0;
     if (distance <= hedging.window && rules.hedges.has(t.stem)) factor = Math.min(factor, hedging.factor);
   }
   for (let k = last + 1; k < tokens.length && k <= last + 1 + negation.window; k++) {

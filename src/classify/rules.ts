@@ -133,7 +133,10 @@ export interface CompiledRules {
   sectionMatchers: SectionMatcher[];
   /** Per section name, the weight for each dimension. */
   sectionWeights: Map<string, Record<DimensionName, number>>;
+  /** One-word negation cues before a match. */
   negationBefore: Set<string>;
+  /** Several-word negation cues ("rather than", "ruled out"), keyed by their last stem: matched as sequences. */
+  negationBeforePhrases: Map<string, string[][]>;
   negationAfter: string[][];
   /** Stems that end the reach of negation and hedging cues looking back from a match. */
   scopeBreaks: Set<string>;
@@ -246,12 +249,18 @@ export function compileRules(files: readonly RuleFile[], taxonomy: Taxonomy): Co
         Object.fromEntries(DIMENSIONS.map((d) => [d, s.weights[d] ?? s.weights.default ?? 1])) as Record<DimensionName, number>,
       ]),
     ),
-    negationBefore: new Set(settings.negation.before.flatMap((c) => phraseStems(c))),
+    negationBefore: new Set(settings.negation.before.map((c) => phraseStems(c)).filter((stems) => stems.length === 1).map((stems) => stems[0])),
+    negationBeforePhrases: new Map(),
     negationAfter: settings.negation.after.map((c) => normalize(c)),
     scopeBreaks: new Set(settings.negation.scopeBreaks.flatMap((c) => phraseStems(c))),
     hedges: new Set(settings.hedging.cues.flatMap((c) => phraseStems(c))),
     forwardLookingCues: new Map(),
   };
+  // Multi-word cues must match whole: "ran out of disk" is not negated by the "out" of "ruled out".
+  for (const stems of settings.negation.before.map((c) => phraseStems(c)).filter((st) => st.length > 1)) {
+    const last = stems[stems.length - 1];
+    compiled.negationBeforePhrases.set(last, [...(compiled.negationBeforePhrases.get(last) ?? []), stems]);
+  }
   for (const cue of settings.forwardLooking.cues) {
     const stems = normalize(cue);
     if (stems.length === 0) continue;

@@ -64,6 +64,20 @@ describe('negation and hedging', () => {
     const r = classifyIncident({ id: 'x', title: '', text: 'There was no warning. Evicted pods piled up.' }, small);
     expect(r.dimensions.failure.values).toEqual(['LeR']);
   });
+
+  it('stops a negation at a new clause', () => {
+    const r = classifyIncident({ id: 'c', title: '', text: 'There was no alert and pods were evicted.' }, small);
+    expect(r.dimensions.failure.values).toEqual(['LeR']);
+    const same = classifyIncident({ id: 'd', title: '', text: 'No pods were evicted.' }, small);
+    expect(same.dimensions.failure.values).toEqual(['unknown']);
+  });
+
+  it('matches several-word cues whole: "ran out of" is not "ruled out"', () => {
+    const ranOut = classifyIncident({ id: 'o', title: '', text: 'The cluster ran out of coredns capacity.' }, small);
+    expect(ranOut.dimensions.component.values).toEqual(['dns']);
+    const ruledOut = classifyIncident({ id: 'r', title: '', text: 'We ruled out coredns early.' }, small);
+    expect(ruledOut.dimensions.component.values).toEqual(['unknown']);
+  });
 });
 
 describe('sections', () => {

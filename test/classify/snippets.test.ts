@@ -40,6 +40,23 @@ const SNIPPETS: [DimensionName, string, string][] = [
   ['error', 'storage-state', 'The PersistentVolumeClaim stayed Pending because no PV matched.'],
   ['error', 'control-plane-config', 'The apiserver --max-requests-inflight flag was too low for our load.'],
   ['error', 'config-data', 'The ConfigMap with nginx configuration contained a syntax error.'],
+  // Phrasings from typical postmortems of the incidents SPEC.md's examples name.
+  ['fault', 'scaling-policy', 'The HPA was flapping between its min and max replicas all afternoon.'],
+  ['component', 'admission-webhook', 'Calls to the admission webhook timed out after 30 seconds and API requests failed cluster-wide.'],
+  ['component', 'node-os', 'Our pods were throttled by the CFS quota even at low CPU usage.'],
+  ['fault', 'software-bug', 'Several nodes hit a kernel panic after the AMI rollout.'],
+  ['fault', 'operator-action', 'We cordoned and drained all nodes for the upgrade, and the pods were evicted at once.'],
+  ['component', 'cni', 'The GKE cluster ran out of pod IP ranges and new nodes could not be added.'],
+  ['fault', 'race-condition', 'Leader election for kube-scheduler flapped, and both instances thought they were leader.'],
+  ['client', 'HRT', 'DNS latency spiked to 2 seconds for lookups of external names.'],
+  ['client', 'IA', 'The load balancer returned 5xx errors to a fraction of users.'],
+  ['client', 'SU', 'Requests to the payments API timed out for all users.'],
+  ['component', 'ingress', 'The ingress controller ran out of file descriptors under load.'],
+  ['fault', 'infrastructure', 'etcd fsync latency on slow disks caused repeated leader elections.'],
+  ['fault', 'upgrade', 'A cgroup v2 migration on the nodes changed how memory was accounted.'],
+  ['fault', 'scaling-policy', 'The cluster autoscaler could not scale up because the node group reached its max size.'],
+  ['component', 'service-mesh', 'The Istio control plane pushed a bad configuration to every envoy sidecar.'],
+  ['component', 'monitoring', 'Prometheus scraping overloaded the API server with list requests.'],
 ];
 
 describe('postmortem-style snippets', () => {
