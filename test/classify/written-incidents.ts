@@ -443,4 +443,81 @@ Cross-node traffic failed for 25 minutes; about half of the requests between ser
     text: 'A mutating admission webhook injected a sidecar with a wrong image into every new pod; the pods failed with ImagePullBackOff.',
     failure: 'LeR', component: ['admission-webhook'],
   },
+  // GitHub issues in the kubernetes/kubernetes template: the environment list names components in passing.
+  {
+    title: 'kube-proxy does not remove iptables rules for deleted endpoints after restart',
+    text: `### What happened?
+
+After kube-proxy restarts, the iptables rules for endpoints deleted while it was down are never removed, so traffic to the Service keeps going to pod IPs that no longer exist and clients get connection timeouts.
+
+### What did you expect to happen?
+
+Stale rules are cleaned up on the first sync.
+
+### Kubernetes version
+
+1.26.3
+
+### Container runtime (CRI) and version (if applicable)
+
+containerd 1.6.20`,
+    failure: 'Net', fault: ['software-bug'], component: ['kube-proxy'], error: ['network-config'],
+  },
+  {
+    title: 'Scheduler keeps binding pods to a node that was deleted',
+    text: `### What happened?
+
+After a node was deleted, the scheduler cache still had it and kept assigning new pods to it. The pods stayed Pending with nodeName set to a node that no longer exists until we restarted kube-scheduler.
+
+### Anything else we need to know?
+
+Looks like the informer missed the delete event.`,
+    failure: 'LeR', fault: ['race-condition'], component: ['kube-scheduler'], error: ['dependency'],
+  },
+  {
+    title: 'Garbage collector deletes dependents when owner UID changes',
+    text: `### What happened?
+
+We recreated a Deployment with the same name from a backup. The new ReplicaSets still had ownerReferences with the old UID and the garbage collector deleted them together with their pods.`,
+    failure: 'LeR', component: ['kube-controller-manager'], error: ['dependency'],
+  },
+  {
+    title: 'kubelet panics with nil pointer in volume manager, node NotReady',
+    text: `### What happened?
+
+The kubelet panicked with a nil pointer dereference in the volume manager when a CSI driver returned an empty response. It crash looped and the node stayed NotReady.`,
+    fault: ['software-bug'], component: ['kubelet', 'storage'], error: ['node-state'],
+  },
+  {
+    title: 'apiserver memory grows unbounded with many watchers on CRDs',
+    text: `### What happened?
+
+With about 5000 watchers on a custom resource the kube-apiserver memory grew until it was OOM killed; every restart repeated it and the API was unavailable.
+
+### Kubernetes version
+
+1.24.9`,
+    failure: 'Out', fault: ['resource-exhaustion'], component: ['kube-apiserver'],
+  },
+  {
+    title: 'StatefulSet controller creates a second pod with the same ordinal',
+    text: `### What happened?
+
+During a network partition the StatefulSet controller created web-0 on a new node while the old web-0 was still running on the partitioned node, so two copies of the same ordinal wrote to the database.`,
+    failure: 'MoR', fault: ['race-condition'], component: ['kube-controller-manager'],
+  },
+  {
+    title: 'EndpointSlice controller stops updating after etcd leader change',
+    text: `### What happened?
+
+After an etcd leader change the EndpointSlice controller watch stopped receiving events. New pods never appeared in the slices and Services routed only to old pods until kube-controller-manager was restarted.`,
+    component: ['kube-controller-manager'], error: ['network-config'],
+  },
+  {
+    title: 'Node lease not renewed under disk IO pressure, pods evicted',
+    text: `### What happened?
+
+When the node disk was saturated by IO, the kubelet could not renew its node lease in time. The node controller marked the node NotReady and evicted all pods, although the containers were still running fine.`,
+    component: ['kubelet', 'kube-controller-manager'], error: ['node-state'],
+  },
 ];
