@@ -58,21 +58,21 @@ describe('replay plan', () => {
     const plan = planReplay(incidents(), rules, loadKindCatalog());
     expect(plan.replayed.map((r) => r.incident.id)).toEqual(['A', 'B', 'C', 'G', 'H']);
     expect(plan.notReplayed.map((n) => n.incident.id)).toEqual(['D', 'E', 'F']);
-    // Rules used: replica-count (2 templates), labels-selectors (3), dependency (3), network-config (3), dns (3).
+    // Rules used: replica-count (2 templates), labels-selectors (3), dependency (3), network-config (4), dns (3).
     expect(plan.targets.map((t) => `${t.rule}:${t.template.kind}`)).toEqual([
       'replica-count:Deployment', 'replica-count:ReplicaSet',
       'labels-selectors:Service', 'labels-selectors:Deployment', 'labels-selectors:Pod',
       'dependency:ReplicaSet', 'dependency:Pod', 'dependency:ConfigMap',
-      'network-config:EndpointSlice', 'network-config:EndpointSlice', 'network-config:Endpoints',
+      'network-config:EndpointSlice', 'network-config:EndpointSlice', 'network-config:Endpoints', 'network-config:Service',
       'dns:Deployment', 'dns:Service', 'dns:ConfigMap',
     ]);
     expect(plan.campaign.spec.workloads.map((w) => w.kind)).toEqual(['deploy', 'scale']);
     expect(plan.campaign.spec.channels).toEqual(['write', 'drop']);
-    // Per workload: replica-count 3 + 1, labels 3, dependency 3, network-config 3, dns 3 = 16.
-    expect(plan.plan.experiments).toHaveLength(32);
+    // Per workload: replica-count 3 + 1, labels 3, dependency 3, network-config 4, dns 3 = 17.
+    expect(plan.plan.experiments).toHaveLength(34);
     expect(plan.plan.golden).toHaveLength(2);
     const linked = (id: string) => plan.replayed.find((r) => r.incident.id === id)!.experiments.length;
-    expect([linked('A'), linked('B'), linked('C'), linked('G'), linked('H')]).toEqual([8, 6, 6, 12, 6]);
+    expect([linked('A'), linked('B'), linked('C'), linked('G'), linked('H')]).toEqual([8, 6, 6, 14, 6]);
     expect(plan.experiments.every((e) => e.incidents.length > 0)).toBe(true);
     const selector = plan.experiments.find((e) => e.experiment.target.kind === 'Service' && e.experiment.fault.field === 'spec.selector[app]')!;
     expect(selector.incidents).toEqual(['B', 'H']);
@@ -82,10 +82,10 @@ describe('replay plan', () => {
   it('--reachable-only leaves out targets outside the experiment namespace', () => {
     const plan = planReplay(incidents(), rules, loadKindCatalog(), 'replay', { reachableOnly: true });
     expect(plan.targets.filter((t) => t.rule === 'dns')).toEqual([]);
-    // 32 minus the three kube-system dns targets under two workloads.
-    expect(plan.plan.experiments).toHaveLength(26);
+    // 34 minus the three kube-system dns targets under two workloads.
+    expect(plan.plan.experiments).toHaveLength(28);
     expect(plan.unreachableTargets).toHaveLength(3);
-    expect(plan.replayed.find((r) => r.incident.id === 'G')!.experiments).toHaveLength(6);
+    expect(plan.replayed.find((r) => r.incident.id === 'G')!.experiments).toHaveLength(8);
   });
 
   it('writes YAML the campaign parser accepts, naming the incidents, with the same experiments', async () => {
