@@ -57,6 +57,18 @@ const SNIPPETS: [DimensionName, string, string][] = [
   ['fault', 'scaling-policy', 'The cluster autoscaler could not scale up because the node group reached its max size.'],
   ['component', 'service-mesh', 'The Istio control plane pushed a bad configuration to every envoy sidecar.'],
   ['component', 'monitoring', 'Prometheus scraping overloaded the API server with list requests.'],
+  ['error', 'storage-state', 'The EBS CSI driver failed to detach volumes, leaving pods stuck in ContainerCreating with FailedAttachVolume.'],
+  ['client', 'IA', 'Envoy sidecars ran out of memory and were OOMKilled, dropping in-flight requests.'],
+  ['component', 'cloud-provider', 'The AWS API rate limited our cloud controller manager, so no load balancers were created for new Services.'],
+  ['client', 'SU', 'A new ingress annotation typo routed all traffic for the main domain to the default backend, which returned 404.'],
+  ['fault', 'certificate-expiry', 'Linkerd proxies failed mTLS handshakes after the trust anchor certificate expired.'],
+  ['error', 'replica-count', 'The Argo CD sync applied an old manifest and scaled the deployment to one replica.'],
+  ['fault', 'scaling-policy', 'Karpenter consolidated nodes aggressively and evicted pods faster than they could start.'],
+  ['fault', 'resource-exhaustion', 'The disk of the etcd members filled up with WAL files and etcd stopped accepting writes.'],
+  ['failure', 'Sta', 'The disk of the etcd members filled up with WAL files and etcd stopped accepting writes.'],
+  ['failure', 'Net', 'The readiness probe timeout of 1s was too short under load, so pods flapped in and out of the Service endpoints.'],
+  ['failure', 'LeR', 'Pods with topologySpreadConstraints set to DoNotSchedule could not be placed after one zone went down.'],
+  ['error', 'resources', 'The kubelet config set evictionHard memory.available to 100Mi, too low to protect the system daemons.'],
 ];
 
 describe('postmortem-style snippets', () => {
