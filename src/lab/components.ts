@@ -36,8 +36,11 @@ export const POD_CIDR = '10.244.0.0/16';
  * uses 5 s so Failover converges in seconds (admission plugin DefaultTolerationSeconds adds these tolerations).
  */
 export const NOT_READY_TOLERATION_SECONDS = 5;
-/** kcm's node-monitor grace period: a node whose lease stops being renewed turns Unknown after this. */
-export const NODE_MONITOR_GRACE = '10s';
+/**
+ * kcm's node-monitor grace period: a node whose lease stops being renewed turns Unknown after this. Eight lease
+ * renewals (every 2.5 s) must be missed, so a starved kwok on a loaded 2-core machine does not flap nodes.
+ */
+export const NODE_MONITOR_GRACE = '20s';
 /** kwok's node lease duration; kwok renews at a fraction of it, well inside NODE_MONITOR_GRACE. */
 export const NODE_LEASE_SECONDS = 10;
 

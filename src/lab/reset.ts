@@ -33,8 +33,11 @@ export interface ResetResult {
 }
 
 const RESET_TIMEOUT_MS = 120_000;
-/** How long a reset keeps re-digesting while controllers finish their last updates. */
-const DIGEST_SETTLE_MS = 10_000;
+/**
+ * How long a reset keeps re-digesting while controllers finish their last updates. Short: a namespace reset that
+ * cannot reach the golden state (a kube-system pod was replaced) should fall back to the snapshot quickly.
+ */
+const DIGEST_SETTLE_MS = 3_000;
 
 interface NodeList {
   items: Array<{ metadata: { name: string; labels?: Record<string, string> } }>;

@@ -139,4 +139,20 @@ describe.skipIf(missing.length > 0 && !required)('lab end to end (real etcd, kub
     expect(down.stopped).toHaveLength(5);
     expect(labProcesses(second).filter(([, p]) => isRunning(p))).toEqual([]);
   }, 180_000);
+
+  it('with --proxy, kube-apiserver reaches etcd through `mutiny proxy` and workloads still converge', async () => {
+    const proxied = await upLab({ dir, nodes: 1, proxy: true });
+    try {
+      expect(proxied.apiserverEtcdUrl).not.toBe(proxied.etcdClientUrl);
+      expect(proxied.processes.proxy).toBeDefined();
+      const o = await runWorkload(proxied, { kind: 'deploy', namespace: proxied.experimentNamespace, replicas: 2, timeoutMs: 60_000 });
+      expect(o.converged).toBe(true);
+      expect(last(o).service.endpointsReady).toHaveLength(2);
+      const health = (await (await fetch(`${proxied.proxyControlUrl}/healthz`)).json()) as { stats: { calls: number } };
+      expect(health.stats.calls).toBeGreaterThan(0);
+    } finally {
+      const down = await downLab(dir);
+      expect(down.stopped).toEqual(['etcd', 'proxy', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
+    }
+  }, 180_000);
 });
