@@ -63,7 +63,7 @@ describe('replay plan', () => {
       'replica-count:Deployment', 'replica-count:ReplicaSet',
       'labels-selectors:Service', 'labels-selectors:Deployment', 'labels-selectors:Pod',
       'dependency:ReplicaSet', 'dependency:Pod', 'dependency:ConfigMap',
-      'network-config:EndpointSlice', 'network-config:EndpointSlice', 'network-config:Endpoints', 'network-config:Service',
+      'network-config:EndpointSlice', 'network-config:EndpointSlice', 'network-config:Endpoints', 'network-config:Pod',
       'dns:Deployment', 'dns:Service', 'dns:ConfigMap',
     ]);
     expect(plan.campaign.spec.workloads.map((w) => w.kind)).toEqual(['deploy', 'scale']);
