@@ -66,7 +66,11 @@ const benchmark: Benchmark = {
         ran = summary.ran;
       }
       const wallSeconds = (Date.now() - started) / 1000;
-      const results = listResults(db, { campaign: replay.name });
+      // Runs of experiments that left the plan (rules edited since) stay stored; only the current plan counts.
+      const planned = new Set([...replay.plan.golden, ...replay.plan.experiments].map((r) => r.id));
+      const stored = listResults(db, { campaign: replay.name });
+      const results = stored.filter((r) => planned.has(r.experimentId));
+      const labMinutes = results.reduce((a, r) => a + r.durationMs, 0) / 60_000;
       const comparison = compareReplay(replay.name, incidents, results, rules);
       const injections = results.filter((r) => r.role === 'injection');
       const [, rate, byFailure, byError, distribution, gaps] = comparisonSections(comparison);
@@ -80,6 +84,7 @@ const benchmark: Benchmark = {
             ['replayable (error code with a rule) / not', `${replay.replayed.length} / ${replay.notReplayed.length}`],
             ['experiments stored (+ golden runs) of planned', `${injections.length} (+ ${results.length - injections.length}) of ${replay.plan.experiments.length} (+ ${replay.plan.golden.length})`],
             ['runs this invocation, wall time', `${ran} in ${(wallSeconds / 60).toFixed(1)} min`],
+            ['lab time of the counted runs (incl. resets)', `${labMinutes.toFixed(1)} min (${stored.length - results.length} stored runs of experiments no longer planned left out)`],
             ['left out (runner cannot reach them yet)', replay.unreachableTargets.join(', ')],
             ['verdicts', Object.entries(comparison.verdicts).map(([v, n]) => `${n} ${v}`).join(', ')],
           ],
