@@ -106,6 +106,12 @@ describe('mutiny compare', () => {
     expect(r.out).toMatch(/campaign replay-synthetic\s+1\s+2\s+50\.0%/);
     expect(r.out).toMatch(/paper \(DSN 2024, by hand\)\s+54\s+81\s+66\.7%/);
     expect(r.out).toContain('incident patterns no injection produced');
+    // Incidents from one database, results from another (a benchmark's).
+    const incidentsOnly = replayDatabase();
+    const io = memoryIo();
+    expect(await run(['--db', incidentsOnly.file, 'compare', '--results-db', file, '--json'], io)).toBe(0);
+    expect((JSON.parse(io.stdout()) as ReplayComparison).overall).toMatchObject({ reproduced: 2, judged: 4 });
+    rmSync(incidentsOnly.dir, { recursive: true, force: true });
     const bad = await cli('compare', '--campaign', 'nope');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('--campaign nope: no such campaign');
