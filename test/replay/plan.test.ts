@@ -10,7 +10,7 @@ import { loadCampaign, parseCampaign } from '../../src/campaign/spec.js';
 import { ALL_INCIDENTS, openStats } from '../../src/stats/index.js';
 import { readReplayIncidents } from '../../src/replay/incidents.js';
 import { planReplay } from '../../src/replay/plan.js';
-import { loadReplayRules, parseReplayRules, replayScope } from '../../src/replay/rules.js';
+import { loadReplayRules, parseReplayRules, replayRulesJsonSchema, replayScope } from '../../src/replay/rules.js';
 import { replayDatabase } from './support.js';
 
 const taxonomy = loadTaxonomy();
@@ -42,6 +42,10 @@ describe('replay rules', () => {
     expect(replayScope(rules, byId.get('F')!)).toEqual({ replayable: false, reason: 'no replay rule applies (storage-state: the lab runs no volumes, claims or CSI driver, so there is no volume state to alter)' });
     const g = replayScope(rules, byId.get('G')!);
     expect(g.replayable && g.rules.map((r) => r.name)).toEqual(['network-config', 'dns']);
+  });
+
+  it('has a JSON Schema for editors, snapshotted beside the module', async () => {
+    await expect(`${JSON.stringify(replayRulesJsonSchema(), null, 2)}\n`).toMatchFileSnapshot(path.join(import.meta.dirname, '..', '..', 'src', 'replay', 'ReplayRules.schema.json'));
   });
 
   it('rejects a bad rule file with the line and path', () => {
