@@ -520,4 +520,46 @@ After an etcd leader change the EndpointSlice controller watch stopped receiving
 When the node disk was saturated by IO, the kubelet could not renew its node lease in time. The node controller marked the node NotReady and evicted all pods, although the containers were still running fine.`,
     component: ['kubelet', 'kube-controller-manager'], error: ['node-state'],
   },
+  // Services run on Kubernetes (notebook platforms, SaaS): the application is often the origin, and "the cluster
+  // was healthy" means failure No.
+  {
+    title: 'Hub pod restarts lost user sessions',
+    text: 'The JupyterHub hub pod was OOMKilled twice during a workshop; users lost their running servers and had to log in again.',
+    client: 'IA', fault: ['resource-exhaustion'], component: ['application'],
+  },
+  {
+    title: 'Build pods filled node disks',
+    text: 'Image build pods wrote large layers to the node disk; nodes hit DiskPressure and user pods were evicted.',
+    failure: 'LeR', fault: ['resource-exhaustion'], error: ['node-state'],
+  },
+  {
+    title: 'Too many user pods',
+    text: 'A popular tutorial link started thousands of user pods at once; the cluster autoscaler could not add nodes fast enough and launches failed for an hour.',
+    client: 'IA', fault: ['overload'], component: ['autoscaler'],
+  },
+  {
+    title: 'Proxy lost its routing table',
+    text: 'The configurable-http-proxy restarted and lost its routing table, so every user request returned 404 until the hub re-added the routes.',
+    client: 'SU',
+  },
+  {
+    title: 'Outage after Helm chart bump',
+    text: 'Bumping the Helm chart version of the hub changed a default and the hub could not start; the service was unavailable for 40 minutes until we rolled back.',
+    client: 'SU', fault: ['upgrade'], component: ['ci-cd'],
+  },
+  {
+    title: 'SSL certificate not renewed',
+    text: "The Let's Encrypt certificate for the main domain was not renewed because cert-manager could not solve the HTTP challenge; browsers refused to connect.",
+    client: 'SU', fault: ['certificate-expiry'],
+  },
+  {
+    title: 'Regional cloud networking disruption',
+    text: 'A networking disruption in the cloud provider region caused packet loss between nodes; pods intermittently failed health checks and some requests failed.',
+    failure: 'Net', client: 'IA', fault: ['infrastructure'],
+  },
+  {
+    title: 'Database connection pool exhaustion',
+    text: 'The application exhausted its database connection pool after a slow query; Kubernetes kept the pods running and the cluster was healthy throughout.',
+    failure: 'No', fault: ['resource-exhaustion'], component: ['application'], error: ['none'],
+  },
 ];
