@@ -7,9 +7,7 @@ import type { Io } from '../../core/io.js';
 import { stateDir } from '../../core/paths.js';
 import { formatDuration } from '../../core/progress.js';
 import { renderMarkdownTable, renderTable, type Cell } from '../../core/table.js';
-import { loadKindCatalog } from '../../campaign/catalog.js';
-import { planCampaign, type CampaignPlan } from '../../campaign/plan.js';
-import { loadCampaign } from '../../campaign/spec.js';
+import type { CampaignPlan } from '../../campaign/plan.js';
 import { databasePath, outputFormat, withFormat } from '../options.js';
 
 /** `mutiny campaign plan|run`: expand a campaign spec into experiments, and run them on the lab. */
@@ -22,10 +20,11 @@ export function registerCampaign(program: Command, io: Io): void {
       .argument('<file>', 'campaign spec (YAML, kind: Campaign)')
       .option('--reset-seconds <n>', 'assumed lab reset time per run for the estimate', '6')
       .description('expand a campaign into experiments (stable ids) and estimate its duration'),
-  ).action((file: string, opts: { resetSeconds: string; format?: string; json?: boolean }) => {
+  ).action(async (file: string, opts: { resetSeconds: string; format?: string; json?: boolean }) => {
     const format = outputFormat(opts);
     const resetSeconds = Number(opts.resetSeconds);
     if (!Number.isFinite(resetSeconds) || resetSeconds < 0) throw new InvalidDataError(`--reset-seconds ${opts.resetSeconds}: must be a non-negative number`);
+    const { loadCampaign, planCampaign, loadKindCatalog } = await loadPlanning();
     const parsed = loadCampaign(file);
     const plan = planCampaign(parsed.campaign, loadKindCatalog(), parsed.locate, { resetSeconds });
     if (format === 'json') {
@@ -62,6 +61,7 @@ export function registerCampaign(program: Command, io: Io): void {
     .action(async (file: string, opts: { labDir?: string; resultsDir?: string; limit?: string }, cmd: Command) => {
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new InvalidDataError(`--limit ${opts.limit}: must be a positive integer`);
+      const { loadCampaign, planCampaign, loadKindCatalog } = await loadPlanning();
       const parsed = loadCampaign(file);
       const plan = planCampaign(parsed.campaign, loadKindCatalog(), parsed.locate);
       const { runCampaign } = await import('../../campaign/runner.js');
@@ -107,6 +107,16 @@ export function registerCampaign(program: Command, io: Io): void {
         db.close();
       }
     });
+}
+
+// The spec parser, the planner and the kind catalog (protobuf schemas) load on use, so `mutiny` starts fast.
+async function loadPlanning() {
+  const [{ loadCampaign }, { planCampaign }, { loadKindCatalog }] = await Promise.all([
+    import('../../campaign/spec.js'),
+    import('../../campaign/plan.js'),
+    import('../../campaign/catalog.js'),
+  ]);
+  return { loadCampaign, planCampaign, loadKindCatalog };
 }
 
 function planSummary(plan: CampaignPlan): string {
