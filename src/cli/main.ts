@@ -38,5 +38,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 /** Process entry point: the only place that exits. */
 export async function main(argv: string[]): Promise<void> {
+  // `mutiny results | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = await run(argv, processIo());
 }
