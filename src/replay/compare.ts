@@ -1,8 +1,8 @@
 import { UNKNOWN } from '../core/taxonomy.js';
 import type { Experiment } from '../campaign/plan.js';
-import { countedResults, distributionDistance, PAPER_FAILURE_ORDER, type Distance } from '../campaign/report.js';
+import { countedResults, PAPER_FAILURE_ORDER } from '../campaign/report.js';
+import { distributionDistance, wilsonInterval, type Distance } from '../core/statistics.js';
 import type { StoredResult } from '../campaign/results-store.js';
-import { wilsonInterval } from '../stats/wilson.js';
 import { incidentKeys, injectionKey, matchingRules, replayScope, templateKeys, type ReplayIncident, type ReplayRules } from './rules.js';
 
 /** The paper's manual replay (DSN 2024): 54 of 81 incidents reproduced. */

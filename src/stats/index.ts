@@ -35,7 +35,6 @@ export {
 export { readIncident, searchIncidents, exportRows, EXPORT_COLUMNS, type IncidentDetail, type IncidentLabel, type Evidence, type SearchHit, type ExportRow } from './incidents.js';
 export { writeExport, EXPORT_FORMATS, type ExportFormat } from './export.js';
 export { renderDistribution, renderCrossTable, renderTrend, renderIncident, terminalSafe, formatPercent, formatInterval } from './render.js';
-export { wilsonInterval } from './wilson.js';
 export {
   classifyReproducibility,
   readReproducibility,

@@ -4,7 +4,7 @@ import { openDatabase, type Db } from '../store/database.js';
 import { UNKNOWN, type DimensionName, type Taxonomy } from '../core/taxonomy.js';
 import { dimensionCodecs, refreshStatsFacts, statsAreFresh, type DimensionCodec, type RefreshSummary } from './facts.js';
 import { FACT_COLUMN, filterCondition, queryParts, type GroupDimension, type StatsFilters } from './filters.js';
-import { wilsonInterval } from './wilson.js';
+import { wilsonInterval } from '../core/statistics.js';
 
 /** A database ready for statistics: facts refreshed, codecs of the taxonomy at hand. */
 export interface StatsContext {

@@ -2,7 +2,7 @@ import { UNKNOWN } from '../core/taxonomy.js';
 import type { StatsFilters } from './filters.js';
 import { exportRows, type ExportRow } from './incidents.js';
 import type { Share, StatsContext } from './queries.js';
-import { wilsonInterval } from './wilson.js';
+import { wilsonInterval } from '../core/statistics.js';
 
 /** The error code that says the failure came from outside the cluster state (SPEC.md). */
 export const NO_STATE_ERROR = 'none';

@@ -8,7 +8,8 @@ import { openDatabase } from '../../src/store/database.js';
 import { parseCampaign } from '../../src/campaign/spec.js';
 import { planCampaign, type KindCatalog } from '../../src/campaign/plan.js';
 import { finishedRunIds, listResults, recordResult, saveCampaignPlan } from '../../src/campaign/results-store.js';
-import { compareWithReference, distributionDistance, loadReferenceCsv } from '../../src/campaign/report.js';
+import { compareWithReference, loadReferenceCsv } from '../../src/campaign/report.js';
+import { distributionDistance } from '../../src/core/statistics.js';
 import type { ClientClass, FailureClass } from '../../src/campaign/outcome.js';
 
 const REFERENCE = path.join(import.meta.dirname, '..', 'fixtures', 'campaign', 'mutiny-dsn24-outcomes.csv');

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { wilsonInterval } from '../../src/core/statistics.js';
 import { loadTaxonomy } from '../../src/core/taxonomy.js';
 import {
   ALL_INCIDENTS,
@@ -10,7 +11,6 @@ import {
   queryParts,
   readIncident,
   trend,
-  wilsonInterval,
   type StatsFilters,
 } from '../../src/stats/index.js';
 import type { Db } from '../../src/store/database.js';
