@@ -97,16 +97,26 @@ export function apiserverArgs(plan: ComponentPlan): string[] {
   ];
 }
 
-/** kube-controller-manager with the admin kubeconfig, fast node monitoring, no leader election (one instance). */
-export function controllerManagerArgs(plan: ComponentPlan): string[] {
+/**
+ * What kube-controller-manager and kube-scheduler share: the admin kubeconfig for API, authentication and
+ * authorization, unauthenticated health/metrics, and a self-signed serving cert on a loopback port.
+ */
+function controlLoopServingArgs(plan: ComponentPlan, port: number, certDirName: string): string[] {
   return [
     `--kubeconfig=${plan.kubeconfig}`,
     `--authentication-kubeconfig=${plan.kubeconfig}`,
     `--authorization-kubeconfig=${plan.kubeconfig}`,
     '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
     '--bind-address=127.0.0.1',
-    `--secure-port=${plan.ports.controllerManager}`,
-    `--cert-dir=${path.join(plan.dir, 'pki', 'kcm-generated')}`,
+    `--secure-port=${port}`,
+    `--cert-dir=${path.join(plan.dir, 'pki', certDirName)}`,
+  ];
+}
+
+/** kube-controller-manager with the admin kubeconfig, fast node monitoring, no leader election (one instance). */
+export function controllerManagerArgs(plan: ComponentPlan): string[] {
+  return [
+    ...controlLoopServingArgs(plan, plan.ports.controllerManager, 'kcm-generated'),
     `--root-ca-file=${plan.pki.caCert}`,
     `--service-account-private-key-file=${plan.pki.serviceAccountKey}`,
     `--cluster-cidr=${POD_CIDR}`,
@@ -123,13 +133,7 @@ export function controllerManagerArgs(plan: ComponentPlan): string[] {
 /** kube-scheduler with the admin kubeconfig and no leader election. */
 export function schedulerArgs(plan: ComponentPlan): string[] {
   return [
-    `--kubeconfig=${plan.kubeconfig}`,
-    `--authentication-kubeconfig=${plan.kubeconfig}`,
-    `--authorization-kubeconfig=${plan.kubeconfig}`,
-    '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
-    '--bind-address=127.0.0.1',
-    `--secure-port=${plan.ports.scheduler}`,
-    `--cert-dir=${path.join(plan.dir, 'pki', 'scheduler-generated')}`,
+    ...controlLoopServingArgs(plan, plan.ports.scheduler, 'scheduler-generated'),
     '--leader-elect=false',
     '--profiling=false',
     '--v=1',

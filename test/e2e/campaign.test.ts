@@ -7,32 +7,20 @@ import { memoryIo } from '../../src/core/io.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { run } from '../../src/cli/main.js';
 import { decodeStoredValue } from '../../src/k8s/index.js';
-import { missingBinaries } from '../../src/lab/binaries.js';
 import { downLab } from '../../src/lab/down.js';
 import { upLab } from '../../src/lab/up.js';
 import { openDatabase } from '../../src/store/database.js';
 import { listResults, type StoredResult } from '../../src/campaign/results-store.js';
 import type { FinalObject } from '../../src/campaign/runner.js';
+import { labAvailable } from '../support/lab-gate.js';
 
 // The CI campaign (campaigns/smoke.yaml): 12 experiments across Deploy, Scale and Failover and the set, bitflip
 // and drop fault models, on a real control plane (kube-apiserver, kcm, scheduler, kwok) with the injection proxy.
 // CI sets MUTINY_REQUIRE_LAB=1: there, missing lab binaries fail the test instead of skipping it.
 
-const missing = missingBinaries();
-const required = process.env.MUTINY_REQUIRE_LAB === '1';
 const SPEC = path.join(PACKAGE_ROOT, 'campaigns', 'smoke.yaml');
 
-if (missing.length > 0 && !required) {
-  console.warn(`skipping the campaign e2e test: lab binaries missing (${missing.join(', ')}); run \`mutiny lab build\` (CI sets MUTINY_REQUIRE_LAB=1 and fails instead)`);
-}
-
-describe.runIf(missing.length > 0 && required)('campaign e2e prerequisites', () => {
-  it('has the lab binaries', () => {
-    throw new Error(`MUTINY_REQUIRE_LAB=1 but lab binaries are missing: ${missing.join(', ')}; run \`mutiny lab build\``);
-  });
-});
-
-describe.runIf(missing.length === 0)('campaign e2e on the lab', () => {
+describe.runIf(labAvailable('campaign e2e test'))('campaign e2e on the lab', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mutiny-campaign-e2e-'));
   const labDir = path.join(dir, 'lab');
   const dbFile = path.join(dir, 'results.sqlite');

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_MARKER_KEY } from '../../src/core/lab-marker.js';
 import { memoryIo } from '../../src/core/io.js';
 import { run } from '../../src/cli/main.js';
-import { missingBinaries } from '../../src/lab/binaries.js';
 import { downLab } from '../../src/lab/down.js';
 import { etcdctl } from '../../src/lab/etcd.js';
 import { readGoldenDigest } from '../../src/lab/golden.js';
@@ -16,25 +15,17 @@ import { labProcesses, readLabStateIfPresent, type LabState } from '../../src/la
 import { upLab } from '../../src/lab/up.js';
 import { InterruptedError } from '../../src/lab/wait.js';
 import { runWorkload } from '../../src/lab/workloads.js';
-
-// The lab needs the built binaries (`mutiny lab build`). CI sets MUTINY_REQUIRE_LAB=1 so their absence fails;
-// locally the suite is skipped with the reason printed.
-const missing = missingBinaries();
-const required = process.env.MUTINY_REQUIRE_LAB === '1';
-if (missing.length > 0 && !required) {
-  console.warn(`skipping test/e2e/lab.test.ts: lab binaries missing (${missing.join(', ')}); run \`mutiny lab build\``);
-}
+import { labAvailable } from '../support/lab-gate.js';
 
 const last = (o: Observation) => o.samples[o.samples.length - 1];
 
-describe.skipIf(missing.length > 0 && !required)('lab end to end (real etcd, kube-apiserver, kcm, scheduler, kwok)', () => {
+describe.runIf(labAvailable('lab e2e test'))('lab end to end (real etcd, kube-apiserver, kcm, scheduler, kwok)', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mutiny-lab-e2e-'));
   const dir = path.join(root, 'lab');
   let state: LabState;
   let pids: number[] = [];
 
   beforeAll(async () => {
-    expect(missing, 'lab binaries missing: run `mutiny lab build`').toEqual([]);
     state = await upLab({ dir, nodes: 3 });
     pids = labProcesses(state).map(([, p]) => p.pid);
   }, 180_000);

@@ -3,31 +3,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../src/core/io.js';
 import { run } from '../../src/cli/main.js';
-import { missingBinaries } from '../../src/lab/binaries.js';
 import { downLab } from '../../src/lab/down.js';
 import { upLab } from '../../src/lab/up.js';
 import type { ReplayComparison } from '../../src/replay/compare.js';
 import { incident, replayDatabase } from '../replay/support.js';
+import { labAvailable } from '../support/lab-gate.js';
 
 // A replay of a handful of incidents end to end on the lab: `mutiny replay plan` turns labeled incidents into a
 // campaign, `mutiny campaign run` runs it through the injection proxy, `mutiny compare` says which incidents it
 // reproduced. CI sets MUTINY_REQUIRE_LAB=1: there, missing lab binaries fail the test instead of skipping it.
 
-const missing = missingBinaries();
-const required = process.env.MUTINY_REQUIRE_LAB === '1';
 const RULES = path.join(import.meta.dirname, '..', 'fixtures', 'replay', 'e2e-rules.yaml');
 
-if (missing.length > 0 && !required) {
-  console.warn(`skipping the replay e2e test: lab binaries missing (${missing.join(', ')}); run \`mutiny lab build\` (CI sets MUTINY_REQUIRE_LAB=1 and fails instead)`);
-}
-
-describe.runIf(missing.length > 0 && required)('replay e2e prerequisites', () => {
-  it('has the lab binaries', () => {
-    throw new Error(`MUTINY_REQUIRE_LAB=1 but lab binaries are missing: ${missing.join(', ')}; run \`mutiny lab build\``);
-  });
-});
-
-describe.runIf(missing.length === 0)('replay e2e on the lab', () => {
+describe.runIf(labAvailable('replay e2e test'))('replay e2e on the lab', () => {
   const { file: dbFile, dir } = replayDatabase([
     incident('over-provisioned', { failure: ['MoR'], error: ['replica-count'] }),
     incident('selector-outage', { failure: ['Net'], client: ['SU'], error: ['labels-selectors'] }),
