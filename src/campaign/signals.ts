@@ -1,14 +1,34 @@
-import type { Observation } from '../lab/observation.js';
+import type { Observation, ObservationSample } from '../lab/observation.js';
+import { WORKLOAD_HTTP_PORT } from '../lab/workloads.js';
 import type { RunSignals, SignalSample } from './outcome.js';
 
 /** API calls whose operation starts with this are the observer's liveness probes, not workload writes. */
 const PROBE_PREFIX = 'probe';
 
 /**
- * Reduces a lab observation to what the outcome classifier compares (pure). Endpoints are the ready addresses
- * of the Service's EndpointSlices, which is what kube-proxy routes to; ready addresses beyond the ready pods are
- * counted as stale (a client sent there reaches a pod that is gone or not ready). The API is taken as up or down
- * from the latest API call at or before each instant; samples are added at API calls so outages are timed exactly.
+ * The endpoints a client of the workload can reach at one sample: the ready addresses of the Service's
+ * EndpointSlices that are routed to the port the pods serve (WORKLOAD_HTTP_PORT; an address routed only to
+ * another port refuses the connection), and none at all while the cluster DNS has no ready address (the client
+ * cannot resolve the Service name). A sample recorded before ports or DNS were observed counts every ready
+ * slice address, as it did then.
+ */
+export function reachableEndpoints(sample: Pick<ObservationSample, 'service' | 'dns'>): number {
+  if (sample.dns && sample.dns.ready.length === 0) return 0;
+  const { sliceReady, sliceReadyPorts } = sample.service;
+  if (sliceReadyPorts === undefined) return new Set(sliceReady).size;
+  const served = sliceReadyPorts.flatMap((endpoint) => {
+    const colon = endpoint.lastIndexOf(':'); // last: an IPv6 address has colons of its own
+    return Number(endpoint.slice(colon + 1)) === WORKLOAD_HTTP_PORT ? [endpoint.slice(0, colon)] : [];
+  });
+  return new Set(served).size;
+}
+
+/**
+ * Reduces a lab observation to what the outcome classifier compares (pure). Endpoints are the reachable ones
+ * (reachableEndpoints: ready EndpointSlice addresses on the served port, behind a working cluster DNS), which is
+ * what kube-proxy routes a resolved Service name to; reachable endpoints beyond the ready pods are counted as
+ * stale (a client sent there reaches a pod that is gone or not ready). The API is taken as up or down from the
+ * latest API call at or before each instant; samples are added at API calls so outages are timed exactly.
  */
 export function signalsFromObservation(observation: Observation, options: { windowMs: number; injectedAtMs?: number; reconciling?: boolean }): RunSignals {
   const states = [...observation.samples].sort((a, b) => a.t - b.t);
@@ -23,7 +43,7 @@ export function signalsFromObservation(observation: Observation, options: { wind
     if (si < 0) continue;
     const s = states[si];
     const ready = s.pods.ready;
-    const endpoints = new Set(s.service.sliceReady).size;
+    const endpoints = reachableEndpoints(s);
     samples.push({
       t,
       apiOk: ci < 0 ? true : calls[ci].ok,

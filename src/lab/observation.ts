@@ -55,6 +55,21 @@ export interface ServiceEndpointsSample {
   endpointsNotReady: string[];
   sliceReady: string[];
   sliceNotReady: string[];
+  /**
+   * Ready EndpointSlice endpoints with the ports their slice routes to, as `ip:port` (one entry per address and
+   * slice port; an address in a slice without ports has none). A client connects to exactly these. Absent in
+   * observations recorded before ports were (they classify as before, from `sliceReady`).
+   */
+  sliceReadyPorts?: string[];
+}
+
+/**
+ * The cluster DNS as the workload's clients depend on it: addresses of the kube-dns Service's EndpointSlices in
+ * kube-system. No ready address means no client can resolve the workload's Service name.
+ */
+export interface ClusterDnsSample {
+  ready: string[];
+  notReady: string[];
 }
 
 /** Nodes of the cluster. */
@@ -73,6 +88,8 @@ export interface ObservationSample {
   pods: PodsSample;
   service: ServiceEndpointsSample;
   nodes: NodesSample;
+  /** Absent in observations recorded before the cluster DNS was observed (they classify as before). */
+  dns?: ClusterDnsSample;
 }
 
 /** One API request made by the workload or the observer's liveness probe. */

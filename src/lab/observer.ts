@@ -1,6 +1,7 @@
 import type * as K8s from '@kubernetes/client-node';
 import type {
   ApiCallRecord,
+  ClusterDnsSample,
   DeploymentSample,
   NodesSample,
   ObservationSample,
@@ -36,9 +37,16 @@ function isPodReady(pod: K8s.V1Pod): boolean {
 
 const unique = (values: string[]) => [...new Set(values)].sort();
 
+/** An EndpointSlice endpoint counts as ready unless its ready condition is false (the API's own reading of unset). */
+const isEndpointReady = (endpoint: K8s.V1Endpoint) => endpoint.conditions?.ready !== false;
+
+/** The cluster DNS Service, as kubeadm names it and the lab creates it (src/lab/manifests.ts coreDnsObjects). */
+export const CLUSTER_DNS_SERVICE = { namespace: 'kube-system', name: 'kube-dns' } as const;
+
 /**
- * Watches one workload (Deployment `name`, its pods by label app=name, Service endpoints and EndpointSlices)
- * and the nodes through list+watch informers, and turns every change into an ObservationSample. It also probes
+ * Watches one workload (Deployment `name`, its pods by label app=name, Service endpoints and EndpointSlices
+ * with their ports), the nodes and the cluster DNS Service's EndpointSlices through list+watch informers, and
+ * turns every change into an ObservationSample. It also probes
  * the API every interval (GET the namespace) and records each request's success and latency.
  */
 export class WorkloadObserver {
@@ -56,6 +64,7 @@ export class WorkloadObserver {
   private endpoints!: K8s.ObjectCache<K8s.V1Endpoints>;
   private slices!: K8s.ObjectCache<K8s.V1EndpointSlice>;
   private nodes!: K8s.ObjectCache<K8s.V1Node>;
+  private dnsSlices!: K8s.ObjectCache<K8s.V1EndpointSlice>;
 
   constructor(
     private readonly k8s: ClientNode,
@@ -96,6 +105,14 @@ export class WorkloadObserver {
       sliceSelector,
     );
     this.nodes = add('nodes', '/api/v1/nodes', () => core.listNode());
+    const dns = CLUSTER_DNS_SERVICE;
+    const dnsSelector = `kubernetes.io/service-name=${dns.name}`;
+    this.dnsSlices = add(
+      'dns endpointslices',
+      `/apis/discovery.k8s.io/v1/namespaces/${dns.namespace}/endpointslices`,
+      () => discovery.listNamespacedEndpointSlice({ namespace: dns.namespace, labelSelector: dnsSelector }),
+      dnsSelector,
+    );
     await Promise.all(this.informers.map((i) => i.start()));
     this.sample();
     const interval = this.options.intervalMs ?? 250;
@@ -150,7 +167,14 @@ export class WorkloadObserver {
 
   /** The current state, from the informer caches. */
   current(): ObservationSample {
-    return { t: this.now(), deployment: this.deploymentSample(), pods: this.podsSample(), service: this.serviceSample(), nodes: this.nodesSample() };
+    return {
+      t: this.now(),
+      deployment: this.deploymentSample(),
+      pods: this.podsSample(),
+      service: this.serviceSample(),
+      nodes: this.nodesSample(),
+      dns: this.dnsSample(),
+    };
   }
 
   /** Pods of the workload as the observer sees them now. */
@@ -238,11 +262,25 @@ export class WorkloadObserver {
     const subsets = endpoints?.subsets ?? [];
     const slices = this.slices.list(this.namespace);
     const sliceEndpoints = slices.flatMap((s) => s.endpoints ?? []);
+    // kube-proxy routes a Service port to each ready address on each numbered port of that address's slice.
+    const readyPorts = slices.flatMap((s) => {
+      const ports = (s.ports ?? []).flatMap((p) => (p.port === undefined ? [] : [p.port]));
+      return (s.endpoints ?? []).filter(isEndpointReady).flatMap((e) => e.addresses.flatMap((a) => ports.map((p) => `${a}:${p}`)));
+    });
     return {
       endpointsReady: unique(subsets.flatMap((s) => (s.addresses ?? []).map((a) => a.ip))),
       endpointsNotReady: unique(subsets.flatMap((s) => (s.notReadyAddresses ?? []).map((a) => a.ip))),
-      sliceReady: unique(sliceEndpoints.filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses)),
-      sliceNotReady: unique(sliceEndpoints.filter((e) => e.conditions?.ready === false).flatMap((e) => e.addresses)),
+      sliceReady: unique(sliceEndpoints.filter(isEndpointReady).flatMap((e) => e.addresses)),
+      sliceNotReady: unique(sliceEndpoints.filter((e) => !isEndpointReady(e)).flatMap((e) => e.addresses)),
+      sliceReadyPorts: unique(readyPorts),
+    };
+  }
+
+  private dnsSample(): ClusterDnsSample {
+    const endpoints = this.dnsSlices.list(CLUSTER_DNS_SERVICE.namespace).flatMap((s) => s.endpoints ?? []);
+    return {
+      ready: unique(endpoints.filter(isEndpointReady).flatMap((e) => e.addresses)),
+      notReady: unique(endpoints.filter((e) => !isEndpointReady(e)).flatMap((e) => e.addresses)),
     };
   }
 

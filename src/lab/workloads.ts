@@ -8,6 +8,9 @@ import type { LabState } from './state.js';
 /** The image of workload pods; kwok never pulls or runs it. */
 export const WORKLOAD_IMAGE = 'registry.k8s.io/pause:3.10';
 
+/** The port workload pods serve (container port `http`, the Service's target): what clients must reach. */
+export const WORKLOAD_HTTP_PORT = 8080;
+
 /** The Deployment a workload creates: N replicas of app=name on kwok nodes, terminating at once. */
 export function workloadDeployment(name: string, namespace: string, replicas: number): K8s.V1Deployment {
   const labels = { app: name };
@@ -23,7 +26,7 @@ export function workloadDeployment(name: string, namespace: string, replicas: nu
         spec: {
           nodeSelector: { [KWOK_NODE_LABEL.key]: KWOK_NODE_LABEL.value },
           terminationGracePeriodSeconds: 0,
-          containers: [{ name: 'app', image: WORKLOAD_IMAGE, ports: [{ containerPort: 8080, name: 'http' }] }],
+          containers: [{ name: 'app', image: WORKLOAD_IMAGE, ports: [{ containerPort: WORKLOAD_HTTP_PORT, name: 'http' }] }],
         },
       },
     },
