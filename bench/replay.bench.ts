@@ -16,8 +16,7 @@ import { openDatabase } from '../src/store/database.js';
 import type { Benchmark } from './harness.js';
 
 // The replay of every replayable incident of the committed dataset (data/mutiny.sqlite) on a lab with the
-// injection proxy, and its comparison with the field data. Targets the campaign runner cannot reach yet (Node,
-// kube-system objects) are left out (`mutiny replay plan --reachable-only`). Resumable: results accumulate in
+// injection proxy, and its comparison with the field data. Resumable: results accumulate in
 // stateDir()/bench/replay.sqlite. MUTINY_BENCH_LAB_DIR reuses a running lab (`mutiny lab up --proxy`); otherwise one
 // is brought up and torn down. MUTINY_BENCH_RUNS caps the runs of this invocation (0: only report what is stored).
 
@@ -41,7 +40,7 @@ const benchmark: Benchmark = {
         ctx.db.close();
       }
     })();
-    const replay = planReplay(incidents, rules, loadKindCatalog(), 'replay', { reachableOnly: true });
+    const replay = planReplay(incidents, rules, loadKindCatalog(), 'replay');
     const maxRuns = process.env.MUTINY_BENCH_RUNS === undefined ? undefined : Number(process.env.MUTINY_BENCH_RUNS);
     const reuse = process.env.MUTINY_BENCH_LAB_DIR;
     const labDir = reuse ?? path.join(stateDir(), 'bench', 'replay-lab');
@@ -85,7 +84,6 @@ const benchmark: Benchmark = {
             ['experiments stored (+ golden runs) of planned', `${injections.length} (+ ${results.length - injections.length}) of ${replay.plan.experiments.length} (+ ${replay.plan.golden.length})`],
             ['runs this invocation, wall time', `${ran} in ${(wallSeconds / 60).toFixed(1)} min`],
             ['lab time of the counted runs (incl. resets)', `${labMinutes.toFixed(1)} min (${stored.length - results.length} stored runs of experiments no longer planned left out)`],
-            ['left out (runner cannot reach them yet)', replay.unreachableTargets.join(', ')],
             ['verdicts', Object.entries(comparison.verdicts).map(([v, n]) => `${n} ${v}`).join(', ')],
           ],
         ),

@@ -1,5 +1,5 @@
 import { errorCodeForField, loadFieldTags } from '../k8s/field-tags.js';
-import { RESOURCE_TYPES } from '../k8s/resources.js';
+import { isClusterScoped, RESOURCE_TYPES } from '../k8s/resources.js';
 import { message, messageForType, SCALAR_LIKE_MESSAGES, type MessageSchema } from '../k8s/schema.js';
 import type { KindCatalog } from './plan.js';
 
@@ -28,6 +28,7 @@ export function loadKindCatalog(): KindCatalog {
   };
   return {
     kinds: () => kinds,
+    clusterScoped: isClusterScoped,
     errorCodeForField: (kind, path) => errorCodeForField(kind, path, tags),
     fieldsForErrorCode: (kind, code) => fieldsOf(kind).filter((p) => errorCodeForField(kind, p, tags) === code),
   };

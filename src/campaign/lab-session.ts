@@ -4,9 +4,9 @@ import { LabNotReadyError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { Injector } from '../inject/direct.js';
 import { ProxyControlClient } from '../inject/proxy/control-client.js';
-import { RESOURCE_TYPES } from '../k8s/resources.js';
+import { isClusterScoped, RESOURCE_TYPES } from '../k8s/resources.js';
 import type { InjectionLogEntry } from '../inject/proxy/injection.js';
-import { labApi, logFile } from '../lab/control-plane.js';
+import { exitedComponents, labApi, logFile } from '../lab/control-plane.js';
 import { downLab } from '../lab/down.js';
 import type { Observation, ObservationSample } from '../lab/observation.js';
 import { WorkloadObserver } from '../lab/observer.js';
@@ -98,10 +98,12 @@ export class RealLabSession implements LabSession {
     const injections = atRest ? await atRest.finish() : experiment ? (await this.collect(injectionId)).map(toApplied) : [];
     const injectionErrors = atRest ? atRest.errors : experiment && injections.length === 0 ? await this.faultErrors(injectionId) : [];
     const stuck = !(await this.apiRecovers());
+    const exited = exitedComponents(this.state);
     const finalObjects = stuck ? [] : await this.finalObjects(namespace);
     const last = observation.samples.at(-1);
     let reconciling: boolean | undefined;
-    if (experiment && !stuck && !(last && isSteady(last, run.workload.replicas))) {
+    // An exited control loop already says the cluster stopped reconciling; the probe would only time out.
+    if (experiment && !stuck && exited.length === 0 && !(last && isSteady(last, run.workload.replicas))) {
       reconciling = await this.reconcileProbe(request.probeTimeoutMs, run.id);
     }
     const firstApplied = atRest ? atRest.appliedAt : injections.length > 0 ? Date.parse(injections[0].time!) - workloadStart : undefined;
@@ -112,6 +114,7 @@ export class RealLabSession implements LabSession {
       injectedAtMs: firstApplied,
       reconciling,
       stuck,
+      exited,
       componentLog: this.componentLines(namespace, workloadStart),
       finalObjects,
     };
@@ -145,7 +148,7 @@ export class RealLabSession implements LabSession {
     await this.control.arm({
       id,
       channel: experiment.channel as 'write' | 'read' | 'drop',
-      match: { kind: target.kind, namespace, ...(target.namePrefix ? { name: `${target.namePrefix}*` } : {}) },
+      match: { kind: target.kind, ...targetNamespace(target, namespace), ...(target.namePrefix ? { name: `${target.namePrefix}*` } : {}) },
       trigger: { nth: trigger.nth, ...(trigger.everyForMs ? { everyForMs: trigger.everyForMs } : {}) },
       fault: { model: fault.model, ...(fault.field ? { field: fault.field } : {}), ...(fault.variant ? { variant: fault.variant } : {}), seed: fault.seed },
     });
@@ -246,7 +249,7 @@ interface K8sObject {
 }
 
 /**
- * An at-rest injection: once the n-th object of the target kind (and name prefix) exists in the experiment
+ * An at-rest injection: once the n-th object of the target kind (and name prefix) exists in the target's
  * namespace, and not before the trigger's delay, rewrite or delete its stored value directly in etcd (journaled,
  * compare-and-swap on mod_revision; src/inject/direct.ts).
  */
@@ -279,7 +282,8 @@ class AtRestInjection {
     const { target, trigger, fault } = this.experiment;
     const type = RESOURCE_TYPES.find((t) => t.kind === target.kind);
     if (!type) throw new LabNotReadyError(`${target.kind}: no etcd prefix known for this kind`);
-    const prefix = `${type.prefix}${this.namespace}/${target.namePrefix ?? ''}`;
+    const { namespace } = targetNamespace(target, this.namespace);
+    const prefix = `${type.prefix}${namespace ? `${namespace}/` : ''}${target.namePrefix ?? ''}`;
     const injector = await Injector.open({ endpoints: [this.state.etcdClientUrl] }, { journalPath: path.join(this.state.dir, 'journal.sqlite') });
     const { Etcd3 } = await import('etcd3');
     const lister = new Etcd3({ hosts: [this.state.etcdClientUrl] });
@@ -312,6 +316,14 @@ class AtRestInjection {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Where an experiment's target objects live: its own namespace, else the experiment namespace; none for
+ * cluster-scoped kinds (Node), whose etcd keys have no namespace segment.
+ */
+function targetNamespace(target: Experiment['target'], experimentNamespace: string): { namespace?: string } {
+  return isClusterScoped(target.kind) ? {} : { namespace: target.namespace ?? experimentNamespace };
 }
 
 /** The lab workload of a planned run. */

@@ -1,5 +1,8 @@
 import type { OutcomeThresholds } from './thresholds.js';
 
+/** The components whose exit stops reconciliation (Sta); an exited API server or etcd shows as Out instead. */
+const CONTROL_LOOPS = ['kube-controller-manager', 'kube-scheduler'];
+
 /** Orchestrator-level failure classes of SPEC.md, most severe first. */
 export const FAILURE_CLASSES = ['Out', 'Sta', 'Net', 'LeR', 'MoR', 'Tim', 'No'] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
@@ -38,6 +41,8 @@ export interface RunSignals {
   writeErrors: number;
   /** The lab stopped answering and had to be rebuilt. */
   stuck?: boolean;
+  /** Lab components whose process exited during the run (a controller manager or scheduler that lost its lease). */
+  exited?: string[];
   /**
    * Result of the reconcile probe at the end of the window (a fresh one-replica workload in another namespace
    * must get a ready pod): false when the controllers or the scheduler no longer reconcile; absent if not probed.
@@ -93,6 +98,9 @@ export function measureRun(run: RunSignals, serviceStartMs: number, tailMs: numb
   const converged = samples.find((s) => s.ready >= run.intended && s.endpoints >= run.intended && s.apiOk);
   const service = samples.filter((s) => s.t >= serviceStartMs);
   const zero = stretches(service, end, (s) => s.endpoints === 0);
+  // A run still without endpoints when the service period opens started late (HRT, Tim): only endpoints that
+  // vanish after being there make intermittent availability (IA); the leading stretch still counts towards SU.
+  const lateStart = service.length > 0 && service[0].endpoints === 0 ? 1 : 0;
   const stale = stretches(service, end, (s) => s.staleEndpoints > 0);
   let deficit = 0;
   forEachInterval(service, end, (s, ms) => {
@@ -106,7 +114,7 @@ export function measureRun(run: RunSignals, serviceStartMs: number, tailMs: numb
     tailEndpointsMin: Math.min(...tailOrLast.map((s) => s.endpoints)),
     tailNodesReadyFraction: Math.min(...tailOrLast.map((s) => (s.nodesTotal > 0 ? s.nodesReady / s.nodesTotal : 0))),
     longestZeroMs: longest(zero),
-    zeroStretches: zero.length,
+    zeroStretches: zero.length - lateStart,
     staleMs: stale.reduce((a, b) => a + b, 0),
     deficitSeconds: round(deficit, 3),
   };
@@ -151,9 +159,12 @@ export function classifyOutcome(run: RunSignals, baseline: Baseline, thresholds:
   } else if (m.tailNodesReadyFraction < t.outNodesReadyFraction) {
     held.set('Out', `only ${Math.round(m.tailNodesReadyFraction * 100)}% of nodes Ready in the tail (outNodesReadyFraction ${t.outNodesReadyFraction})`);
   }
+  const exitedControlLoops = (run.exited ?? []).filter((c) => CONTROL_LOOPS.includes(c));
   const writeErrorShare = run.writes > 0 ? run.writeErrors / run.writes : 0;
   if (writeErrorShare >= t.staWriteErrorFraction && run.writeErrors > 0) {
     held.set('Sta', `${run.writeErrors} of ${run.writes} workload API writes rejected (staWriteErrorFraction ${t.staWriteErrorFraction})`);
+  } else if (exitedControlLoops.length > 0 && !held.has('Out')) {
+    held.set('Sta', `${exitedControlLoops.join(' and ')} exited during the run: nothing ${exitedControlLoops.includes('kube-controller-manager') ? 'reconciles workloads' : 'schedules pods'} any more`);
   } else if (run.reconciling === false && !held.has('Out')) {
     held.set('Sta', `the reconcile probe (a new one-replica Deployment) got no ready pod within ${t.staProbeTimeoutSeconds}s (staProbeTimeoutSeconds): the control plane stopped reconciling`);
   }

@@ -15,6 +15,8 @@ import {
 export interface KindCatalog {
   /** The kinds a target may name, e.g. Deployment. */
   kinds(): readonly string[];
+  /** True for kinds whose objects belong to no namespace (Node). */
+  clusterScoped(kind: string): boolean;
   /** SPEC error code of a field of a kind, from taxonomy/field-tags.yaml. */
   errorCodeForField(kind: string, path: string): string | undefined;
   /** Field paths of a kind tagged with an error code (concrete indices, e.g. [0]), in a stable order. */
@@ -36,7 +38,8 @@ export interface Experiment {
   /** Position in the plan (run order). */
   index: number;
   workload: CampaignWorkload;
-  target: { kind: string; field?: string; namePrefix?: string };
+  /** `namespace` is set only for a namespace other than the experiment namespace. */
+  target: { kind: string; field?: string; namespace?: string; namePrefix?: string };
   fault: PlannedFault;
   channel: Channel;
   trigger: CampaignTrigger;
@@ -96,6 +99,7 @@ export function planCampaign(
       const near = closestName(t.kind, knownKinds);
       fail(['spec', 'targets', ti, 'kind'], `unknown kind "${t.kind}"; ${near ? `did you mean ${near}?` : `known: ${knownKinds.join(', ')}`}`);
     }
+    if (t.namespace && catalog.clusterScoped(t.kind)) fail(['spec', 'targets', ti, 'namespace'], `${t.kind} is cluster-scoped: remove namespace`);
     let fields: (string | undefined)[] = t.fields ?? [];
     if (t.errorCodes) {
       fields = t.errorCodes.flatMap((code, ci) => {
@@ -104,7 +108,7 @@ export function planCampaign(
         return found;
       });
     }
-    return [{ kind: t.kind, namePrefix: t.namePrefix, fields: [...new Set(fields)], faults: t.faults ?? spec.faults ?? [] }];
+    return [{ kind: t.kind, namespace: t.namespace, namePrefix: t.namePrefix, fields: [...new Set(fields)], faults: t.faults ?? spec.faults ?? [], channels: t.channels ?? spec.channels }];
   });
 
   const skippedPairs: string[] = [];
@@ -113,8 +117,8 @@ export function planCampaign(
   for (const workload of spec.workloads) {
     for (const target of targets) {
       for (const fault of target.faults) {
-        const channels = spec.channels.filter((c) => CHANNELS_FOR_MODEL[fault.model].includes(c));
-        for (const c of spec.channels) {
+        const channels = target.channels.filter((c) => CHANNELS_FOR_MODEL[fault.model].includes(c));
+        for (const c of target.channels) {
           const pair = `${fault.model}/${c}`;
           if (!channels.includes(c) && !skippedPairs.includes(pair)) skippedPairs.push(pair);
         }
@@ -130,7 +134,7 @@ export function planCampaign(
                 for (const trigger of spec.triggers) {
                   const definition = {
                     workload,
-                    target: { kind: target.kind, field, namePrefix: target.namePrefix },
+                    target: { kind: target.kind, field, namespace: target.namespace, namePrefix: target.namePrefix },
                     fault: { model: fault.model, variant, sample },
                     channel,
                     trigger,

@@ -40,6 +40,8 @@ export interface RunCapture {
   reconciling?: boolean;
   /** The API server did not come back: the lab must be rebuilt. */
   stuck: boolean;
+  /** Lab components whose process exited by the end of the window (a control loop that lost its leader lease). */
+  exited: string[];
   /** Lines of component logs that mention the run's objects, kept as an artefact. */
   componentLog: string[];
   /** The workload's objects at the end of the window (name, uid, owners, replicas), kept as an artefact. */
@@ -203,6 +205,7 @@ function resultOf(
   const signals: RunSignals = {
     ...signalsFromObservation(capture.observation, { windowMs, injectedAtMs: capture.injectedAtMs, reconciling: capture.reconciling }),
     stuck: capture.stuck || undefined,
+    ...(capture.exited.length > 0 ? { exited: capture.exited } : {}),
   };
   const finishedAt = new Date();
   const base = {

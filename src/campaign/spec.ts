@@ -56,10 +56,20 @@ const TargetSchema = z.strictObject({
   fields: z.array(z.string().min(1)).min(1).optional(),
   /** SPEC.md error codes, resolved to field paths of this kind through taxonomy/field-tags.yaml. */
   errorCodes: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Namespace of the target objects (e.g. kube-system); default: the lab's experiment namespace, where the
+   * workload runs. Cluster-scoped kinds (Node) take none.
+   */
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (lower case, digits, -)').optional(),
   /** Only objects whose name starts with this prefix. */
   namePrefix: z.string().min(1).optional(),
   /** Fault models for this target only, instead of spec.faults (e.g. set variants that fit this field's type). */
   faults: z.array(FaultSchema).min(1).optional(),
+  /**
+   * Channels for this target only, instead of spec.channels (e.g. at-rest for objects nothing writes during a
+   * run, such as kube-system Deployments, which the write channel would never meet).
+   */
+  channels: z.array(z.enum(CHANNELS)).min(1).optional(),
 });
 
 const TriggerSchema = z.strictObject({
@@ -186,9 +196,12 @@ function checkCampaign(campaign: Campaign, locate: (path: readonly PropertyKey[]
     faults.forEach((f, i) => {
       if (f.variants && f.model !== 'set') fail([...at, i, 'variants'], `only the set model takes variants (this is ${f.model}); remove them`);
       if (f.model === 'set' && !f.variants) fail([...at, i], 'the set model needs variants, e.g. [zero, max-int32, off-by-one]');
-      const usable = CHANNELS_FOR_MODEL[f.model].filter((c) => spec.channels.includes(c));
-      if (usable.length === 0) {
-        fail([...at, i, 'model'], `${f.model} needs one of the channels ${CHANNELS_FOR_MODEL[f.model].join(', ')}; add it to spec.channels`);
+    });
+  // Each fault model a target runs needs a channel that can carry it, among the channels that target uses.
+  const checkChannels = (faults: CampaignFault[], at: PropertyKey[], channels: readonly Channel[], channelsAt: string) =>
+    faults.forEach((f, i) => {
+      if (!CHANNELS_FOR_MODEL[f.model].some((c) => channels.includes(c))) {
+        fail([...at, i, 'model'], `${f.model} needs one of the channels ${CHANNELS_FOR_MODEL[f.model].join(', ')}; add it to ${channelsAt}`);
       }
     });
   if (spec.faults) checkFaults(spec.faults, ['spec', 'faults']);
@@ -196,6 +209,7 @@ function checkCampaign(campaign: Campaign, locate: (path: readonly PropertyKey[]
     if (t.faults) checkFaults(t.faults, ['spec', 'targets', i, 'faults']);
     const faults = t.faults ?? spec.faults;
     if (!faults) fail(['spec', 'targets', i], 'no fault models: add spec.faults, or faults to this target');
+    checkChannels(faults!, t.faults ? ['spec', 'targets', i, 'faults'] : ['spec', 'faults'], t.channels ?? spec.channels, t.channels ? `spec.targets[${i}].channels` : 'spec.channels');
     if (t.fields && t.errorCodes) fail(['spec', 'targets', i, 'errorCodes'], 'give either fields or errorCodes, not both');
     if (faults!.some((f) => FIELD_MODELS.includes(f.model)) && !t.fields && !t.errorCodes) {
       fail(['spec', 'targets', i], 'bitflip and set alter one field: add fields (e.g. [spec.replicas]) or errorCodes');

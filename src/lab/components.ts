@@ -98,8 +98,18 @@ export function apiserverArgs(plan: ComponentPlan): string[] {
 }
 
 /**
+ * Leader election as kubeadm runs it (a Lease in kube-system per component), so the lease state the field's
+ * control-plane incidents name exists in the lab, with shorter timings than the 15 s/10 s/2 s defaults: a
+ * component whose lease was taken exits (it always does on a lost lease) within a run's observation window.
+ */
+const LEADER_ELECTION_ARGS = ['--leader-elect=true', '--leader-elect-lease-duration=8s', '--leader-elect-renew-deadline=6s', '--leader-elect-retry-period=2s'];
+
+/** The leader-election Leases (kube-system) of the lab's control loops, named after their components. */
+export const LEADER_LEASES = ['kube-controller-manager', 'kube-scheduler'] as const;
+
+/**
  * What kube-controller-manager and kube-scheduler share: the admin kubeconfig for API, authentication and
- * authorization, unauthenticated health/metrics, and a self-signed serving cert on a loopback port.
+ * authorization, unauthenticated health/metrics, a self-signed serving cert on a loopback port, leader election.
  */
 function controlLoopServingArgs(plan: ComponentPlan, port: number, certDirName: string): string[] {
   return [
@@ -110,10 +120,11 @@ function controlLoopServingArgs(plan: ComponentPlan, port: number, certDirName: 
     '--bind-address=127.0.0.1',
     `--secure-port=${port}`,
     `--cert-dir=${path.join(plan.dir, 'pki', certDirName)}`,
+    ...LEADER_ELECTION_ARGS,
   ];
 }
 
-/** kube-controller-manager with the admin kubeconfig, fast node monitoring, no leader election (one instance). */
+/** kube-controller-manager with the admin kubeconfig and fast node monitoring. */
 export function controllerManagerArgs(plan: ComponentPlan): string[] {
   return [
     ...controlLoopServingArgs(plan, plan.ports.controllerManager, 'kcm-generated'),
@@ -121,7 +132,6 @@ export function controllerManagerArgs(plan: ComponentPlan): string[] {
     `--service-account-private-key-file=${plan.pki.serviceAccountKey}`,
     `--cluster-cidr=${POD_CIDR}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
-    '--leader-elect=false',
     '--use-service-account-credentials=false',
     '--node-monitor-period=1s',
     `--node-monitor-grace-period=${NODE_MONITOR_GRACE}`,
@@ -130,11 +140,10 @@ export function controllerManagerArgs(plan: ComponentPlan): string[] {
   ];
 }
 
-/** kube-scheduler with the admin kubeconfig and no leader election. */
+/** kube-scheduler with the admin kubeconfig. */
 export function schedulerArgs(plan: ComponentPlan): string[] {
   return [
     ...controlLoopServingArgs(plan, plan.ports.scheduler, 'scheduler-generated'),
-    '--leader-elect=false',
     '--profiling=false',
     '--v=1',
   ];

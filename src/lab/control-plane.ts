@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../core/paths.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs, type ComponentPlan } from './components.js';
 import { ApiClient, adminTls, httpRequest } from './http.js';
-import { startProcess, stopProcess, type ProcessRecord } from './processes.js';
+import { isRunning, startProcess, stopProcess, type ProcessRecord } from './processes.js';
 import { writeLabState, type Component, type LabState, labProcesses } from './state.js';
 import { waitFor } from './wait.js';
 
@@ -111,6 +111,13 @@ export async function stopComponents(state: LabState, components?: readonly Comp
         }),
     );
   }
+}
+
+/** Components whose recorded process is no longer running (e.g. a control loop that exited on a lost lease). */
+export function exitedComponents(state: LabState): Component[] {
+  return labProcesses(state)
+    .filter(([, record]) => !isRunning(record))
+    .map(([component]) => component);
 }
 
 /** An admin API client for the lab. */

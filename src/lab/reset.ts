@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
 import { LabNotReadyError } from '../core/errors.js';
-import { labApi, startComponent, stopComponents } from './control-plane.js';
+import { exitedComponents, labApi, startComponent, stopComponents } from './control-plane.js';
+import { LEADER_LEASES } from './components.js';
 import { diffDigests, discoverResources, type ServedResource, type StateDigest } from './digest.js';
-import { restoreSnapshot } from './etcd.js';
+import { etcdctl, restoreSnapshot } from './etcd.js';
 import { digestLab, readGoldenDigest, waitSettled } from './golden.js';
 import { KWOK_NODE_LABEL, namespace, NODE_NOT_READY_LABEL } from './manifests.js';
 import { writeLabState, type LabState } from './state.js';
@@ -14,7 +15,8 @@ import { waitFor } from './wait.js';
  *   `lab up`, and bring kwok nodes back (remove the not-ready label). Fast, but blind to other changes.
  * - snapshot: stop the control plane and etcd, restore etcd from the golden snapshot, start everything again.
  *   Restores anything, including state corrupted by an injection.
- * - auto: namespace, verified by the digest; snapshot if the digest still differs.
+ * - auto: namespace, verified by the digest; snapshot if the digest still differs, or at once when a component
+ *   has exited (a control loop that lost its lease), since the snapshot restore restarts every component.
  */
 export type ResetMethod = 'namespace' | 'snapshot' | 'auto';
 export const RESET_METHODS: readonly ResetMethod[] = ['auto', 'namespace', 'snapshot'];
@@ -125,6 +127,8 @@ async function resetBySnapshot(state: LabState, signal?: AbortSignal): Promise<v
   rmSync(state.etcdDataDir, { recursive: true, force: true });
   await restoreSnapshot(state.binaries.etcdctl, state.golden.snapshot, state.etcdDataDir, `http://127.0.0.1:${state.ports.etcdPeer}`);
   await startComponent(state, 'etcd', signal);
+  // The snapshot's leader leases name processes that are gone; new ones would wait out the lease to take over.
+  for (const lease of LEADER_LEASES) await etcdctl(state.binaries.etcdctl, state.etcdClientUrl, ['del', `/registry/leases/kube-system/${lease}`]);
   await startComponent(state, 'kube-apiserver', signal);
   await Promise.all([startComponent(state, 'kube-controller-manager', signal), startComponent(state, 'kube-scheduler', signal)]);
   await startComponent(state, 'kwok', signal);
@@ -150,7 +154,11 @@ export async function resetLab(state: LabState, options: { method?: ResetMethod;
   const golden = readGoldenDigest(state);
   if (!golden) throw new LabNotReadyError(`lab in ${state.dir} has no golden state; recreate it with \`mutiny lab down && mutiny lab up\``);
   const method = options.method ?? 'auto';
-  const plan: Array<Exclude<ResetMethod, 'auto'>> = method === 'auto' ? ['namespace', 'snapshot'] : [method];
+  const exited = exitedComponents(state);
+  if (exited.length > 0 && method === 'namespace') {
+    throw new LabNotReadyError(`${exited.join(', ')} exited; the namespace reset cannot restart components: use \`mutiny lab reset --method snapshot\``);
+  }
+  const plan: Array<Exclude<ResetMethod, 'auto'>> = method === 'snapshot' || exited.length > 0 ? ['snapshot'] : method === 'auto' ? ['namespace', 'snapshot'] : [method];
   const started = Date.now();
   const attempts: ResetResult['attempts'] = [];
   let last: StateDigest | undefined;

@@ -41,13 +41,6 @@ export function injectionSide(ctx: StatsContext, rules: ReplayRules, catalog: Ki
       `${plan.notReplayed.length} incidents are left out (error \`none\` or \`unknown\`, or no rule for their error code).`,
     '',
   ];
-  if (plan.unreachableTargets.length > 0) {
-    lines.push(
-      `Some targets lie outside the experiment namespace (${plan.unreachableTargets.join(', ')}): the campaign runner injects into the ` +
-        'experiment namespace only, so those experiments stay not activated and the incidents they stand for are not judged by them.',
-      '',
-    );
-  }
   const campaign = chooseCampaign(ctx.db);
   if (!campaign) {
     lines.push(

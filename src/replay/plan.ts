@@ -3,7 +3,6 @@ import { InvalidDataError } from '../core/errors.js';
 import { planCampaign, type CampaignPlan, type Experiment, type KindCatalog } from '../campaign/plan.js';
 import { CHANNELS, parseCampaign, WORKLOAD_KINDS, type Campaign, type Channel, type WorkloadKind } from '../campaign/spec.js';
 import {
-  EXPERIMENT_NAMESPACE,
   injectionKey,
   replayScope,
   templateKeys,
@@ -39,12 +38,6 @@ export interface ReplayExperiment {
   incidents: string[];
 }
 
-/** Choices of a replay plan. */
-export interface ReplayPlanOptions {
-  /** Leave out templates outside the experiment namespace (the runner cannot reach them; they would not activate). */
-  reachableOnly?: boolean;
-}
-
 /** A replay campaign: its YAML (a Campaign spec), the expanded plan and the incident links. */
 export interface ReplayPlan {
   name: string;
@@ -56,10 +49,6 @@ export interface ReplayPlan {
   experiments: ReplayExperiment[];
   replayed: ReplayedIncident[];
   notReplayed: UnreplayedIncident[];
-  /** Targets outside the experiment namespace (kube-system, cluster-scoped) of the rules used: the runner cannot reach them yet. */
-  unreachableTargets: string[];
-  /** The unreachable targets were left out of the campaign rather than planned. */
-  reachableOnly: boolean;
 }
 
 /**
@@ -67,7 +56,7 @@ export interface ReplayPlan {
  * YAML, experiment ids and links). The YAML is checked with the campaign parser and expanded with the campaign
  * planner, so what is written is exactly what `mutiny campaign run` will run.
  */
-export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, catalog: KindCatalog, name = 'replay', options: ReplayPlanOptions = {}): ReplayPlan {
+export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, catalog: KindCatalog, name = 'replay'): ReplayPlan {
   const targets: ReplayTarget[] = [];
   const replayedRules = new Map<string, string[]>();
   const notReplayed: UnreplayedIncident[] = [];
@@ -85,12 +74,8 @@ export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, cata
   for (const rule of rules.rules) {
     const mine = incidents.filter((i) => replayedRules.get(i.id)?.includes(rule.name)).map((i) => i.id);
     if (mine.length === 0) continue;
-    for (const template of rule.templates) {
-      if (options.reachableOnly && template.namespace !== EXPERIMENT_NAMESPACE) continue;
-      targets.push({ rule: rule.name, template, incidents: mine });
-    }
+    for (const template of rule.templates) targets.push({ rule: rule.name, template, incidents: mine });
   }
-  if (targets.length === 0) throw new InvalidDataError('every target of the selected incidents lies outside the experiment namespace; drop --reachable-only');
   const usedRules = rules.rules.filter((r) => targets.some((t) => t.rule === r.name));
   const workloads = WORKLOAD_KINDS.filter((w) => usedRules.some((r) => r.workload === w));
   const channels = CHANNELS.filter((c) => targets.some((t) => t.template.channels.includes(c)));
@@ -113,16 +98,7 @@ export function planReplay(incidents: ReplayIncident[], rules: ReplayRules, cata
       rules: replayedRules.get(incident.id)!,
       experiments: experiments.filter((e) => e.incidents.includes(incident.id)).map((e) => e.experiment.id),
     }));
-  const unreachableTargets = [
-    ...new Set(
-      rules.rules
-        .filter((r) => [...replayedRules.values()].some((names) => names.includes(r.name)))
-        .flatMap((r) => r.templates.map((template) => ({ template })))
-        .filter((t) => t.template.namespace !== EXPERIMENT_NAMESPACE)
-        .map((t) => `${t.template.kind}${t.template.namePrefix ? ` ${t.template.namePrefix}*` : ''} (${t.template.namespace})`),
-    ),
-  ];
-  return { name, yaml, campaign: parsed.campaign, plan, targets, experiments, replayed, notReplayed, unreachableTargets, reachableOnly: options.reachableOnly ?? false };
+  return { name, yaml, campaign: parsed.campaign, plan, targets, experiments, replayed, notReplayed };
 }
 
 /** The link key of a planned experiment (see injectionKey). */
@@ -141,9 +117,11 @@ function campaignYaml(name: string, rules: ReplayRules, workloads: WorkloadKind[
       workloads: workloads.map((kind) => ({ kind, ...settings.workloads[kind] })),
       targets: targets.map(({ template: t }) => ({
         kind: t.kind,
+        ...(t.namespace ? { namespace: t.namespace } : {}),
         ...(t.namePrefix ? { namePrefix: t.namePrefix } : {}),
         ...(t.fields ? { fields: t.fields } : {}),
         faults: t.faults,
+        channels: t.channels,
       })),
       channels,
       repetitions: settings.repetitions,
@@ -157,12 +135,11 @@ function campaignYaml(name: string, rules: ReplayRules, workloads: WorkloadKind[
     ` Each target names the rule and the incidents it tries to reproduce; \`mutiny compare\` links results back.`;
   const items = (doc.getIn(['spec', 'targets'], true) as { items: { commentBefore?: string | null }[] }).items;
   targets.forEach((t, i) => {
-    const where = t.template.namespace === EXPERIMENT_NAMESPACE ? '' : ` [${t.template.namespace}: not reachable by the runner yet]`;
     // The incident list once per rule: the rule's other templates try to reproduce the same incidents.
     const first = i === 0 || targets[i - 1].rule !== t.rule;
     items[i].commentBefore = first
-      ? [` rule ${t.rule}${where}; reproduces ${t.incidents.length}:`, ...t.incidents.map((id) => `   ${id}`)].join('\n')
-      : ` rule ${t.rule}${where}; same incidents`;
+      ? [` rule ${t.rule}; reproduces ${t.incidents.length}:`, ...t.incidents.map((id) => `   ${id}`)].join('\n')
+      : ` rule ${t.rule}; same incidents`;
   });
   return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
 }

@@ -87,13 +87,6 @@ export function replayPlanSections(plan: ReplayPlan): ReportSection[] {
     `campaign ${plan.name}: ${plan.plan.experiments.length} experiments + ${plan.plan.golden.length} golden runs for ${plan.replayed.length} incidents; ` +
       `${plan.notReplayed.length} incidents not replayable; estimated ${Math.round(plan.plan.estimate.seconds / 60)} min (${plan.plan.estimate.assumption})`,
   ];
-  if (plan.unreachableTargets.length > 0) {
-    notes.push(
-      plan.reachableOnly
-        ? `left out, outside the experiment namespace the campaign runner injects into: ${plan.unreachableTargets.join(', ')}`
-        : `targets outside the experiment namespace stay not-activated until the campaign runner can match them: ${plan.unreachableTargets.join(', ')}`,
-    );
-  }
   return [
     {
       title: 'experiments',

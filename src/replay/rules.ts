@@ -6,13 +6,10 @@ import { InvalidDataError } from '../core/errors.js';
 import { TAXONOMY_DIR } from '../core/paths.js';
 import { UNKNOWN, type Taxonomy } from '../core/taxonomy.js';
 import { CHANNELS, CHANNELS_FOR_MODEL, dotPath, FAULT_MODELS, FIELD_MODELS, WORKLOAD_KINDS } from '../campaign/spec.js';
+import { isClusterScoped } from '../k8s/resources.js';
 
 /** The replay rules `mutiny replay plan` and `mutiny compare` use by default. */
 export const REPLAY_RULES_FILE = path.join(TAXONOMY_DIR, 'replay-rules.yaml');
-
-/** Where a template's objects live: the experiment namespace (the workload's), another namespace, or cluster scope. */
-export const EXPERIMENT_NAMESPACE = 'experiment';
-export const CLUSTER_SCOPE = 'cluster';
 
 const FaultSchema = z.strictObject({
   model: z.enum(FAULT_MODELS),
@@ -23,8 +20,8 @@ const FaultSchema = z.strictObject({
 const TemplateSchema = z.strictObject({
   /** Kubernetes kind as the campaign spec names it. */
   kind: z.string().min(1),
-  /** `experiment` (default), a namespace name such as kube-system, or `cluster` for cluster-scoped kinds. */
-  namespace: z.string().min(1).default(EXPERIMENT_NAMESPACE),
+  /** Namespace of the objects, e.g. kube-system; absent: the experiment namespace (the workload's). Cluster-scoped kinds take none. */
+  namespace: z.string().min(1).optional(),
   namePrefix: z.string().min(1).optional(),
   /** Field paths in the codec's notation; absent for whole-object faults (drop, delete, corrupt). */
   fields: z.array(z.string().min(1)).min(1).optional(),
@@ -115,6 +112,7 @@ export function parseReplayRules(text: string, source: string, taxonomy: Taxonom
     checkCodes('failure', rule.when.failure, [...at, 'when', 'failure']);
     rule.templates.forEach((t, ti) => {
       const tat = [...at, 'templates', ti];
+      if (t.namespace && isClusterScoped(t.kind)) fail([...tat, 'namespace'], `${t.kind} is cluster-scoped: remove namespace`);
       t.faults.forEach((f, fi) => {
         if (f.model === 'set' && !f.variants) fail([...tat, 'faults', fi], 'the set model needs variants, e.g. [zero, off-by-one]');
         if (f.model !== 'set' && f.variants) fail([...tat, 'faults', fi, 'variants'], `only the set model takes variants (this is ${f.model})`);

@@ -84,6 +84,14 @@ describe('classifyOutcome: orchestrator classes', () => {
     expect(o.explanation[0]).toMatch(/^Sta: the reconcile probe/);
   });
 
+  it('Sta when a control loop exited during the run, even though the workload had converged; not for the proxy', () => {
+    const o = classifyOutcome(run(rampUp, { exited: ['kube-controller-manager'] }), baseline, thresholds);
+    expect(o.failure).toBe('Sta');
+    expect(o.explanation[0]).toBe('Sta: kube-controller-manager exited during the run: nothing reconciles workloads any more');
+    expect(classifyOutcome(run(rampUp, { exited: ['kube-scheduler'] }), baseline, thresholds).explanation[0]).toBe('Sta: kube-scheduler exited during the run: nothing schedules pods any more');
+    expect(classifyOutcome(run(rampUp, { exited: ['proxy'] }), baseline, thresholds).failure).toBe('No');
+  });
+
   it('Sta when most workload writes are rejected, with LeR as failure_also', () => {
     const o = classifyOutcome(run(() => ({ pods: 0, ready: 0, endpoints: 0 }), { writes: 2, writeErrors: 2 }), baseline, thresholds);
     expect(o.failure).toBe('Sta');
@@ -112,6 +120,14 @@ describe('classifyOutcome: modeled client classes', () => {
     const o = classifyOutcome(flap, baseline, thresholds);
     expect(o.client).toBe('IA');
     expect(o.metrics.zeroStretches).toBe(3);
+  });
+
+  it('a run whose endpoints arrive a moment after the service period opens started late: not IA', () => {
+    const late = run((t) => (t < 4500 ? { pods: Math.min(3, Math.floor(t / 1000)), ready: Math.min(3, Math.floor(t / 1000)), endpoints: 0 } : {}));
+    const o = classifyOutcome(late, baseline, thresholds);
+    expect(o.metrics.zeroStretches).toBe(0);
+    expect(o.metrics.longestZeroMs).toBe(1500);
+    expect(o.client).toBe('NSI');
   });
 
   it('IA when endpoints point at gone pods for longer than the golden runs', () => {

@@ -10,7 +10,8 @@ const TAGS: Record<string, string> = {
 
 /** A small catalog standing in for taxonomy/field-tags.yaml (the plan takes it as input). */
 const catalog: KindCatalog = {
-  kinds: () => ['Deployment', 'ReplicaSet', 'Service'],
+  kinds: () => ['Deployment', 'ReplicaSet', 'Service', 'Node'],
+  clusterScoped: (kind) => kind === 'Node',
   errorCodeForField: (kind, path) => TAGS[`${kind} ${path}`],
   fieldsForErrorCode: (kind, code) => (kind === 'Deployment' && code === 'replica-count' ? ['spec.replicas', 'status.replicas'] : []),
 };
@@ -150,6 +151,36 @@ spec:
       'failover Service drop drop',
     ]);
     expect(() => parseCampaign(text.replace(', faults: [{ model: drop }]', ''), 'p.yaml')).toThrow('p.yaml:9:7: spec.targets[2]: no fault models: add spec.faults, or faults to this target');
+  });
+
+  it('carries a target namespace and channels, keeps the ids of targets without them, and refuses a namespace on a cluster-scoped kind', () => {
+    const text = `apiVersion: mutiny.dev/v1alpha1
+kind: Campaign
+metadata: { name: scoped }
+spec:
+  workloads: [{ kind: deploy }]
+  targets:
+    - { kind: Deployment, fields: [spec.replicas], faults: [{ model: set, variants: [zero] }] }
+    - { kind: Deployment, namespace: kube-system, namePrefix: coredns, fields: [spec.replicas], faults: [{ model: set, variants: [zero] }], channels: [at-rest] }
+    - { kind: Node, fields: ["status.conditions[0].status"], faults: [{ model: bitflip }] }
+  channels: [write]
+  observation: { windowSeconds: 20 }
+`;
+    const p = planCampaign(parseCampaign(text, 's.yaml').campaign, catalog);
+    expect(p.experiments.map((e) => e.channel)).toEqual(['write', 'at-rest', 'write']);
+    expect(p.experiments.map((e) => e.target)).toEqual([
+      { kind: 'Deployment', field: 'spec.replicas', namespace: undefined, namePrefix: undefined },
+      { kind: 'Deployment', field: 'spec.replicas', namespace: 'kube-system', namePrefix: 'coredns' },
+      { kind: 'Node', field: 'status.conditions[0].status', namespace: undefined, namePrefix: undefined },
+    ]);
+    const unscoped = planCampaign(parseCampaign(text.replace(/^ {4}- \{ kind: Deployment, namespace.*\n/m, ''), 's.yaml').campaign, catalog);
+    expect(unscoped.experiments.map((e) => e.id)).toEqual([p.experiments[0].id, p.experiments[2].id]);
+    const wrong = parseCampaign(text.replace('{ kind: Node,', '{ kind: Node, namespace: kube-system,'), 's.yaml');
+    expect(() => planCampaign(wrong.campaign, catalog, wrong.locate)).toThrow('s.yaml:9:32: spec.targets[2].namespace: Node is cluster-scoped: remove namespace');
+    expect(() => parseCampaign(text.replace('namespace: kube-system', 'namespace: Kube_System'), 's.yaml')).toThrow(/s\.yaml:8:\d+: spec\.targets\[1\]\.namespace: must be a namespace name/);
+    expect(() => parseCampaign(text.replace('channels: [at-rest]', 'channels: [drop]'), 's.yaml')).toThrow(
+      /s\.yaml:8:\d+: spec\.targets\[1\]\.faults\[0\]\.model: set needs one of the channels write, read, at-rest; add it to spec\.targets\[1\]\.channels/,
+    );
   });
 });
 

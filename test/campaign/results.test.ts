@@ -16,6 +16,7 @@ const REFERENCE = path.join(import.meta.dirname, '..', 'fixtures', 'campaign', '
 
 const catalog: KindCatalog = {
   kinds: () => ['Deployment', 'Service'],
+  clusterScoped: () => false,
   errorCodeForField: (kind, p) => (kind === 'Deployment' && p === 'spec.replicas' ? 'replica-count' : kind === 'Service' ? 'labels-selectors' : undefined),
   fieldsForErrorCode: () => [],
 };

@@ -16,6 +16,7 @@ import { loadOutcomeThresholds } from '../../src/campaign/thresholds.js';
 
 const catalog: KindCatalog = {
   kinds: () => ['Deployment'],
+  clusterScoped: () => false,
   errorCodeForField: () => 'replica-count',
   fieldsForErrorCode: () => [],
 };
@@ -97,6 +98,7 @@ class ScriptedLab implements LabSession {
       injectedAtMs: fault ? 10 : undefined,
       reconciling: true,
       stuck: run.id === this.stuckAt,
+      exited: [],
       componentLog: fault ? ['kube-controller-manager: I1125 scaled mutiny/web'] : [],
       finalObjects: [{ kind: 'Deployment', name: 'web', uid: 'u1', ownerUids: [], replicas: 3 }],
     };

@@ -42,9 +42,10 @@ describe('lab component command lines', () => {
     );
   });
 
-  it('gives kcm and the scheduler their ports, the kubeconfig and no leader election', () => {
-    expect(controllerManagerArgs(plan)).toEqual(expect.arrayContaining(['--secure-port=10257', '--kubeconfig=/lab/kubeconfig', '--leader-elect=false', '--root-ca-file=/lab/pki/ca.crt']));
-    expect(schedulerArgs(plan)).toEqual(expect.arrayContaining(['--secure-port=10259', '--leader-elect=false']));
+  it('gives kcm and the scheduler their ports, the kubeconfig and leader election with short timings', () => {
+    const election = ['--leader-elect=true', '--leader-elect-lease-duration=8s', '--leader-elect-renew-deadline=6s', '--leader-elect-retry-period=2s'];
+    expect(controllerManagerArgs(plan)).toEqual(expect.arrayContaining(['--secure-port=10257', '--kubeconfig=/lab/kubeconfig', ...election, '--root-ca-file=/lab/pki/ca.crt']));
+    expect(schedulerArgs(plan)).toEqual(expect.arrayContaining(['--secure-port=10259', ...election]));
   });
 
   it('passes every stage file to kwok', () => {

@@ -10,7 +10,7 @@ import { loadCampaign, parseCampaign } from '../../src/campaign/spec.js';
 import { ALL_INCIDENTS, openStats } from '../../src/stats/index.js';
 import { readReplayIncidents } from '../../src/replay/incidents.js';
 import { planReplay } from '../../src/replay/plan.js';
-import { loadReplayRules, parseReplayRules, replayRulesJsonSchema, replayScope } from '../../src/replay/rules.js';
+import { loadReplayRules, parseReplayRules, REPLAY_RULES_FILE, replayRulesJsonSchema, replayScope } from '../../src/replay/rules.js';
 import { replayDatabase } from './support.js';
 
 const taxonomy = loadTaxonomy();
@@ -71,7 +71,7 @@ describe('replay plan', () => {
       'dns:Deployment', 'dns:Service', 'dns:ConfigMap',
     ]);
     expect(plan.campaign.spec.workloads.map((w) => w.kind)).toEqual(['deploy', 'scale']);
-    expect(plan.campaign.spec.channels).toEqual(['write', 'drop']);
+    expect(plan.campaign.spec.channels).toEqual(['write', 'drop', 'at-rest']);
     // Per workload: replica-count 3 + 1, labels 3, dependency 3, network-config 4, dns 3 = 17.
     expect(plan.plan.experiments).toHaveLength(34);
     expect(plan.plan.golden).toHaveLength(2);
@@ -80,16 +80,24 @@ describe('replay plan', () => {
     expect(plan.experiments.every((e) => e.incidents.length > 0)).toBe(true);
     const selector = plan.experiments.find((e) => e.experiment.target.kind === 'Service' && e.experiment.fault.field === 'spec.selector[app]')!;
     expect(selector.incidents).toEqual(['B', 'H']);
-    expect(plan.unreachableTargets).toEqual(['Deployment coredns* (kube-system)', 'Service kube-dns* (kube-system)', 'ConfigMap coredns* (kube-system)']);
   });
 
-  it('--reachable-only leaves out targets outside the experiment namespace', () => {
-    const plan = planReplay(incidents(), rules, loadKindCatalog(), 'replay', { reachableOnly: true });
-    expect(plan.targets.filter((t) => t.rule === 'dns')).toEqual([]);
-    // 34 minus the three kube-system dns targets under two workloads.
-    expect(plan.plan.experiments).toHaveLength(28);
-    expect(plan.unreachableTargets).toHaveLength(3);
-    expect(plan.replayed.find((r) => r.incident.id === 'G')!.experiments).toHaveLength(8);
+  it('carries each template\'s namespace into the campaign and its experiments (none for cluster-scoped kinds)', () => {
+    const plan = planReplay(incidents(), rules, loadKindCatalog());
+    const dns = plan.experiments.filter((e) => e.experiment.target.namespace !== undefined).map((e) => `${e.experiment.workload.kind} ${e.experiment.target.kind} ${e.experiment.target.namespace}/${e.experiment.target.namePrefix}* ${e.experiment.channel}`);
+    // Nothing writes kube-system objects during a run: they are altered at rest.
+    expect(dns).toEqual([
+      'deploy Deployment kube-system/coredns* at-rest', 'deploy Service kube-system/kube-dns* at-rest', 'deploy ConfigMap kube-system/coredns* at-rest',
+      'scale Deployment kube-system/coredns* at-rest', 'scale Service kube-system/kube-dns* at-rest', 'scale ConfigMap kube-system/coredns* at-rest',
+    ]);
+    expect(plan.yaml).toContain('    - kind: Deployment\n      namespace: kube-system\n      namePrefix: coredns\n');
+    const node = planReplay([{ id: 'N', title: 'nodes flap NotReady', url: null, failure: 'Out', client: 'SU', error: ['node-state'], component: ['kubelet'] }], rules, loadKindCatalog());
+    expect(node.experiments.map((e) => `${e.experiment.target.kind} ${e.experiment.target.namespace ?? '(cluster or experiment)'}`)).toEqual(['Node (cluster or experiment)', 'Lease kube-node-lease']);
+  });
+
+  it('refuses a namespace on a cluster-scoped kind in the rules, at its line', () => {
+    const text = readFileSync(REPLAY_RULES_FILE, 'utf8').replace('      - kind: Node\n', '      - kind: Node\n        namespace: kube-system\n');
+    expect(() => parseReplayRules(text, 'r.yaml', loadTaxonomy())).toThrow(/^r\.yaml:\d+:20: rules\[3\]\.templates\[0\]\.namespace: Node is cluster-scoped: remove namespace$/);
   });
 
   it('writes YAML the campaign parser accepts, naming the incidents, with the same experiments', async () => {

@@ -21,10 +21,9 @@ export function registerReplay(program: Command, io: Io): void {
         .option('--id <ID>', 'this incident (repeatable); default: every incident matching the filters', collect)
         .option('--name <name>', 'campaign name', 'replay')
         .option('--rules <file>', 'replay rules (default: taxonomy/replay-rules.yaml)')
-        .option('--reachable-only', 'leave out targets outside the experiment namespace (Node, kube-system objects), which the runner cannot reach yet')
         .option('--out <file>', 'write the campaign YAML here (default: print it to stdout)'),
     ),
-  ).action(async (opts: { id?: string[]; name: string; rules?: string; reachableOnly?: boolean; out?: string; format?: string; json?: boolean; where?: string[] }, cmd: Command) => {
+  ).action(async (opts: { id?: string[]; name: string; rules?: string; out?: string; format?: string; json?: boolean; where?: string[] }, cmd: Command) => {
     const format = outputFormat(opts);
     const filters = await readFilters(opts);
     const [{ loadTaxonomy }, { loadReplayRules }, { readReplayIncidents }, { planReplay }, { loadKindCatalog }, { replayPlanSections }] = await Promise.all([
@@ -40,7 +39,7 @@ export function registerReplay(program: Command, io: Io): void {
     const ctx = await openStatsFor(cmd, io);
     let plan;
     try {
-      plan = planReplay(readReplayIncidents(ctx, { ids: opts.id ?? [], filters }), rules, loadKindCatalog(), opts.name, { reachableOnly: opts.reachableOnly });
+      plan = planReplay(readReplayIncidents(ctx, { ids: opts.id ?? [], filters }), rules, loadKindCatalog(), opts.name);
     } finally {
       ctx.db.close();
     }
@@ -55,6 +54,7 @@ export function registerReplay(program: Command, io: Io): void {
           id: e.id,
           workload: e.workload.kind,
           kind: e.target.kind,
+          namespace: e.target.namespace ?? null,
           namePrefix: e.target.namePrefix ?? null,
           field: e.fault.field ?? null,
           model: e.fault.model,
@@ -65,8 +65,6 @@ export function registerReplay(program: Command, io: Io): void {
         })),
         replayed: plan.replayed.map((r) => ({ id: r.incident.id, failure: r.incident.failure, client: r.incident.client, error: r.incident.error, rules: r.rules, experiments: r.experiments })),
         notReproducible: plan.notReplayed.map((n) => ({ id: n.incident.id, failure: n.incident.failure, error: n.incident.error, reason: n.reason })),
-        unreachableTargets: plan.unreachableTargets,
-        unreachableLeftOut: plan.reachableOnly,
       };
       io.out.write(`${JSON.stringify(json, null, 2)}\n`);
       return;
