@@ -209,6 +209,39 @@ export function campaignNames(db: Db): string[] {
   return (db.prepare('SELECT name FROM campaigns ORDER BY updated_at DESC').all() as { name: string }[]).map((r) => r.name);
 }
 
+/** What `importCampaign` copied. */
+export interface ImportedCampaign {
+  campaign: string;
+  experiments: number;
+  results: number;
+}
+
+/**
+ * Copies a campaign (its spec, plan and results) from another mutiny database into this one, replacing any
+ * campaign of the same name in one transaction, so results run elsewhere (a bench lab, another machine) can sit
+ * beside the incidents they replay. Artefact paths are left behind: they name files on the machine that ran.
+ */
+export function importCampaign(db: Db, sourceFile: string, campaign: string): ImportedCampaign {
+  db.prepare('ATTACH DATABASE ? AS source').run(sourceFile);
+  try {
+    const found = db.prepare("SELECT name FROM source.sqlite_master WHERE type = 'table' AND name = 'results'").get();
+    if (!found) throw new InvalidDataError(`${sourceFile}: not a mutiny database with campaign results; give the --db file a campaign ran with`);
+    if (!db.prepare('SELECT 1 FROM source.campaigns WHERE name = ?').get(campaign)) {
+      const names = (db.prepare('SELECT name FROM source.campaigns ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+      throw new InvalidDataError(`${sourceFile}: no campaign "${campaign}"; it holds: ${names.join(', ') || 'none'}`);
+    }
+    return db.transaction(() => {
+      db.prepare('DELETE FROM main.campaigns WHERE name = ?').run(campaign);
+      db.prepare('INSERT INTO main.campaigns SELECT * FROM source.campaigns WHERE name = ?').run(campaign);
+      const experiments = db.prepare('INSERT INTO main.experiments SELECT * FROM source.experiments WHERE campaign = ?').run(campaign).changes;
+      const results = db.prepare('INSERT INTO main.results SELECT * FROM source.results WHERE campaign = ?').run(campaign).changes;
+      return { campaign, experiments, results };
+    })();
+  } finally {
+    db.prepare('DETACH DATABASE source').run();
+  }
+}
+
 function toStoredResult(row: Record<string, unknown>): StoredResult {
   return {
     runId: row.run_id as string,

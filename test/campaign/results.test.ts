@@ -166,3 +166,39 @@ describe('comparison maths', () => {
     expect(c.rows[3].campaignCount).toBe(2);
   });
 });
+
+describe('results import', () => {
+  it('copies a campaign with its plan and results into another database, replacing it on a second import', async () => {
+    const other = path.join(dir, 'other.sqlite');
+    const io = memoryIo();
+    expect(await run(['--db', other, 'results', 'import', dbFile, '--campaign', 'r'], io)).toBe(0);
+    expect(io.stdout()).toBe(`imported campaign r: ${plan.golden.length + 12} planned runs, ${plan.golden.length + 12} results\n`);
+    expect(await run(['--db', other, 'results', 'import', dbFile, '--campaign', 'r'], memoryIo())).toBe(0);
+    const copy = openDatabase(other, { readonly: true });
+    const source = openDatabase(dbFile, { readonly: true });
+    const strip = (rows: ReturnType<typeof listResults>) => rows.map(({ artefacts: _artefacts, ...rest }) => rest);
+    expect(strip(listResults(copy, { campaign: 'r' }))).toEqual(strip(listResults(source, { campaign: 'r' })));
+    expect(listResults(copy, { campaign: 'r' }).every((r) => r.artefacts.length === 0)).toBe(true);
+    copy.close();
+    source.close();
+  });
+
+  it('names the campaigns a database holds when the one asked for is absent, and keeps what is stored', async () => {
+    const io = memoryIo();
+    expect(await run(['--db', path.join(dir, 'other.sqlite'), 'results', 'import', dbFile, '--campaign', 'nope'], io)).not.toBe(0);
+    expect(io.stderr()).toBe(`error: ${dbFile}: no campaign "nope"; it holds: r\n`);
+    const copy = openDatabase(path.join(dir, 'other.sqlite'), { readonly: true });
+    expect(listResults(copy, { campaign: 'r' })).toHaveLength(plan.golden.length + 12);
+    copy.close();
+  });
+});
+
+describe('options shared by `results` and its subcommands', () => {
+  it('reach the subcommand: compare --campaign, explain --json', async () => {
+    const missing = await cli('results', 'compare', '--campaign', 'nope', '--reference', REFERENCE);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toBe('error: no results for campaign "nope" to compare; run a campaign first\n');
+    const explained = await cli('results', 'explain', `r/${plan.experiments[0].id}`, '--json');
+    expect(JSON.parse(explained.out)).toMatchObject({ runId: `r/${plan.experiments[0].id}`, failure: 'MoR', client: 'NSI' });
+  });
+});

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidDataError } from '../../core/errors.js';
 import type { Io } from '../../core/io.js';
@@ -15,7 +16,7 @@ import {
   resultTable,
   type ReportTable,
 } from '../../campaign/report.js';
-import { getResult, listResults } from '../../campaign/results-store.js';
+import { getResult, importCampaign, listResults } from '../../campaign/results-store.js';
 import { databasePath, outputFormat, withFormat } from '../options.js';
 
 /** The paper's outcome table, shipped with the repo (copied from the shared reference). */
@@ -61,8 +62,8 @@ export function registerResults(program: Command, io: Io): void {
       .argument('<run>', 'run id: <campaign>/<experiment> or the experiment id')
       .description('why a run got its classes: the injection, each threshold crossed, the measured figures'),
     ['table', 'json'],
-  ).action((run: string, opts: { format?: string; json?: boolean }, cmd: Command) => {
-    const format = outputFormat(opts, ['table', 'json']);
+  ).action((run: string, _opts: unknown, cmd: Command) => {
+    const format = outputFormat(cmd.optsWithGlobals<{ format?: string; json?: boolean }>(), ['table', 'json']);
     const db = openDatabase(databasePath(cmd), { readonly: true });
     try {
       const r = getResult(db, run);
@@ -98,7 +99,10 @@ export function registerResults(program: Command, io: Io): void {
       .option('--reference <file>', "the paper's outcome table (CSV)", DEFAULT_REFERENCE)
       .option('--campaign <name>', 'only this campaign (default: all)')
       .option('--workload <w>', 'only deploy|scale|failover'),
-  ).action((opts: { reference: string; campaign?: string; workload?: string; format?: string; json?: boolean }, cmd: Command) => {
+  ).action((_opts: unknown, cmd: Command) => {
+    // `results` declares --campaign and --workload too, and Commander gives an option to the first command that
+    // declares it: read the merged options so `results compare --campaign X` means X.
+    const opts = cmd.optsWithGlobals<{ reference: string; campaign?: string; workload?: string; format?: string; json?: boolean }>();
     const format = outputFormat(opts);
     const reference = loadReferenceCsv(opts.reference);
     const workload = parseWorkload(opts.workload);
@@ -120,6 +124,24 @@ export function registerResults(program: Command, io: Io): void {
       db.close();
     }
   });
+
+  results
+    .command('import')
+    .description('copy a campaign and its results from another mutiny database (e.g. a bench run) into --db')
+    .argument('<file>', 'the database the campaign ran with')
+    .option('--campaign <name>', 'the campaign to copy (replaces one of the same name)')
+    .action((file: string, _opts: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ campaign?: string }>();
+      if (!opts.campaign) throw new InvalidDataError('results import: give the campaign to copy with --campaign NAME');
+      if (!existsSync(file)) throw new InvalidDataError(`${file}: no such database; give the --db file the campaign ran with`);
+      const db = openDatabase(databasePath(cmd));
+      try {
+        const copied = importCampaign(db, file, opts.campaign);
+        io.out.write(`imported campaign ${copied.campaign}: ${copied.experiments} planned runs, ${copied.results} results\n`);
+      } finally {
+        db.close();
+      }
+    });
 }
 
 function parseWorkload(text: string | undefined): keyof typeof PAPER_WORKLOADS | undefined {
