@@ -36,10 +36,12 @@ export interface ResetResult {
 
 const RESET_TIMEOUT_MS = 120_000;
 /**
- * How long a reset keeps re-digesting while controllers finish their last updates. Short: a namespace reset that
- * cannot reach the golden state (a kube-system pod was replaced) should fall back to the snapshot quickly.
+ * How long a reset keeps re-digesting while controllers finish their last updates, per method. The namespace
+ * reset's is short: one that cannot reach the golden state (a kube-system pod was replaced) should fall back to
+ * the snapshot quickly. The snapshot restore is the last resort, and the restarted controllers may still be
+ * rewriting an EndpointSlice or two when the cluster first looks settled, so it waits longer before giving up.
  */
-const DIGEST_SETTLE_MS = 3_000;
+const DIGEST_SETTLE_MS: Record<Exclude<ResetMethod, 'auto'>, number> = { namespace: 3_000, snapshot: 15_000 };
 
 interface NodeList {
   items: Array<{ metadata: { name: string; labels?: Record<string, string> } }>;
@@ -134,9 +136,9 @@ async function resetBySnapshot(state: LabState, signal?: AbortSignal): Promise<v
   await startComponent(state, 'kwok', signal);
 }
 
-/** Re-digests until the state matches the golden digest or DIGEST_SETTLE_MS pass; returns the last digest. */
-async function settleDigest(state: LabState, golden: StateDigest): Promise<StateDigest> {
-  const deadline = Date.now() + DIGEST_SETTLE_MS;
+/** Re-digests until the state matches the golden digest or `settleMs` pass; returns the last digest. */
+async function settleDigest(state: LabState, golden: StateDigest, settleMs: number): Promise<StateDigest> {
+  const deadline = Date.now() + settleMs;
   for (;;) {
     const current = await digestLab(state);
     if (current.digest === golden.digest || Date.now() > deadline) return current;
@@ -167,7 +169,7 @@ export async function resetLab(state: LabState, options: { method?: ResetMethod;
     if (step === 'namespace') await resetByNamespace(state, golden, options.signal);
     else await resetBySnapshot(state, options.signal);
     await waitSettled(state, RESET_TIMEOUT_MS, options.signal);
-    last = await settleDigest(state, golden);
+    last = await settleDigest(state, golden, DIGEST_SETTLE_MS[step]);
     const matches = last.digest === golden.digest;
     attempts.push({ method: step, seconds: (Date.now() - stepStarted) / 1000, matches });
     if (matches) break;
