@@ -29,9 +29,35 @@ function strip(value: unknown): unknown {
   return out;
 }
 
+/** JSON of a value with object keys sorted, to order list items whose order carries no meaning. */
+const sortKey = (value: unknown): string => JSON.stringify(strip(value));
+
+/**
+ * Endpoint lists are sets: the endpoint slice and endpoints controllers write them in the order they happen to
+ * process pods, so a controller that rewrites them after a restart (a snapshot restore) may reorder the same
+ * endpoints. Sorted here so such a rewrite digests as the same state. Recognised by shape, since list items
+ * carry no kind: an EndpointSlice has `addressType` and `endpoints`, an Endpoints object has `subsets`.
+ */
+function sortEndpointSets(object: Record<string, unknown>): Record<string, unknown> {
+  if (typeof object.addressType === 'string' && Array.isArray(object.endpoints)) {
+    return { ...object, endpoints: [...object.endpoints].sort((a, b) => sortKey(a).localeCompare(sortKey(b))) };
+  }
+  if (Array.isArray(object.subsets)) {
+    const sorted = (list: unknown) => (Array.isArray(list) ? [...list].sort((a, b) => sortKey(a).localeCompare(sortKey(b))) : list);
+    const subsets = (object.subsets as Array<Record<string, unknown>>).map((s) => ({
+      ...s,
+      ...(s.addresses ? { addresses: sorted(s.addresses) } : {}),
+      ...(s.notReadyAddresses ? { notReadyAddresses: sorted(s.notReadyAddresses) } : {}),
+    }));
+    return { ...object, subsets };
+  }
+  return object;
+}
+
 /**
  * An object reduced to what defines the starting state: volatile metadata, time-valued fields and uids dropped,
- * keys sorted. Two objects that a reset should consider identical normalize to the same JSON. Pure.
+ * keys sorted, endpoint sets in a fixed order. Two objects that a reset should consider identical normalize to
+ * the same JSON. Pure.
  */
 export function normalizeForDigest(object: Record<string, unknown>): unknown {
   const metadata = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
@@ -41,7 +67,7 @@ export function normalizeForDigest(object: Record<string, unknown>): unknown {
     if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
     else delete metadata.annotations;
   }
-  return strip({ ...object, metadata });
+  return strip(sortEndpointSets({ ...object, metadata }));
 }
 
 /** The normalized stored objects of a cluster keyed `resource.group/namespace/name`, with their digest. */

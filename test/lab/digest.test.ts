@@ -48,6 +48,25 @@ describe('normalizeForDigest', () => {
   });
 });
 
+describe('normalizeForDigest: endpoint sets', () => {
+  const endpoint = (ip: string, node: string, ready = true) => ({ addresses: [ip], conditions: { ready }, nodeName: node, targetRef: { kind: 'Pod', name: `p-${ip}`, uid: ip } });
+  const slice = (endpoints: unknown[]) => ({ addressType: 'IPv4', metadata: { name: 'kube-dns-x', namespace: 'kube-system' }, endpoints, ports: [{ name: 'dns', port: 53 }] });
+
+  it('digests an EndpointSlice or Endpoints rewritten in another order as the same state', () => {
+    const golden = slice([endpoint('10.244.0.0', 'kwok-node-1'), endpoint('10.244.0.1', 'kwok-node-0')]);
+    const rewritten = slice([endpoint('10.244.0.1', 'kwok-node-0'), endpoint('10.244.0.0', 'kwok-node-1')]);
+    expect(JSON.stringify(normalizeForDigest(rewritten))).toBe(JSON.stringify(normalizeForDigest(golden)));
+    const subsets = (ips: string[]) => ({ metadata: { name: 'web', namespace: 'mutiny' }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ port: 8080 }] }] });
+    expect(JSON.stringify(normalizeForDigest(subsets(['10.0.0.2', '10.0.0.1'])))).toBe(JSON.stringify(normalizeForDigest(subsets(['10.0.0.1', '10.0.0.2']))));
+  });
+
+  it('still tells a changed endpoint apart', () => {
+    const golden = slice([endpoint('10.244.0.0', 'kwok-node-1'), endpoint('10.244.0.1', 'kwok-node-0')]);
+    const unready = slice([endpoint('10.244.0.1', 'kwok-node-0'), endpoint('10.244.0.0', 'kwok-node-1', false)]);
+    expect(JSON.stringify(normalizeForDigest(unready))).not.toBe(JSON.stringify(normalizeForDigest(golden)));
+  });
+});
+
 describe('diffDigests', () => {
   it('names added, missing and changed objects in key order', () => {
     expect(diffDigests({ 'pods/ns/a': '1', 'pods/ns/b': '2', 'pods/ns/c': '3' }, { 'pods/ns/a': '1', 'pods/ns/b': 'X', 'pods/ns/d': '4' })).toEqual([
