@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidDataError } from '../core/errors.js';
+import { DNS_LABEL } from '../k8s/resources.js';
 
 /** The workloads of the paper, as the lab runs them. */
 export const WORKLOAD_KINDS = ['deploy', 'scale', 'failover'] as const;
@@ -60,7 +61,7 @@ const TargetSchema = z.strictObject({
    * Namespace of the target objects (e.g. kube-system); default: the lab's experiment namespace, where the
    * workload runs. Cluster-scoped kinds (Node) take none.
    */
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (lower case, digits, -)').optional(),
+  namespace: z.string().regex(DNS_LABEL, 'must be a namespace name (lower case, digits, -)').optional(),
   /** Only objects whose name starts with this prefix. */
   namePrefix: z.string().min(1).optional(),
   /** Fault models for this target only, instead of spec.faults (e.g. set variants that fit this field's type). */
@@ -85,7 +86,7 @@ const CampaignSchema = z.strictObject({
   apiVersion: z.literal('mutiny.dev/v1alpha1'),
   kind: z.literal('Campaign'),
   metadata: z.strictObject({
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, -)'),
+    name: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lower case, digits, -)'),
     description: z.string().optional(),
   }),
   spec: z.strictObject({

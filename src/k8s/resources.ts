@@ -61,6 +61,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { prefix: '/registry/runtimeclasses/', apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', clusterScoped: true },
 ];
 
+/** A DNS-1123 label: what Kubernetes accepts as a namespace name, and what mutiny takes for campaign and rule names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** True for kinds whose objects belong to no namespace (Node, Namespace, ClusterRole, ...). */
 export function isClusterScoped(kind: string): boolean {
   return RESOURCE_TYPES.some((t) => t.kind === kind && t.clusterScoped);

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { LabNotReadyError } from '../core/errors.js';
 import { exitedComponents, labApi, startComponent, stopComponents } from './control-plane.js';
+import { RESOURCE_TYPES } from '../k8s/resources.js';
 import { LEADER_LEASES } from './components.js';
 import { diffDigests, discoverResources, type ServedResource, type StateDigest } from './digest.js';
 import { etcdctl, restoreSnapshot } from './etcd.js';
@@ -130,7 +131,8 @@ async function resetBySnapshot(state: LabState, signal?: AbortSignal): Promise<v
   await restoreSnapshot(state.binaries.etcdctl, state.golden.snapshot, state.etcdDataDir, `http://127.0.0.1:${state.ports.etcdPeer}`);
   await startComponent(state, 'etcd', signal);
   // The snapshot's leader leases name processes that are gone; new ones would wait out the lease to take over.
-  for (const lease of LEADER_LEASES) await etcdctl(state.binaries.etcdctl, state.etcdClientUrl, ['del', `/registry/leases/kube-system/${lease}`]);
+  const leases = RESOURCE_TYPES.find((t) => t.kind === 'Lease')!.prefix;
+  for (const lease of LEADER_LEASES) await etcdctl(state.binaries.etcdctl, state.etcdClientUrl, ['del', `${leases}kube-system/${lease}`]);
   await startComponent(state, 'kube-apiserver', signal);
   await Promise.all([startComponent(state, 'kube-controller-manager', signal), startComponent(state, 'kube-scheduler', signal)]);
   await startComponent(state, 'kwok', signal);

@@ -1,5 +1,6 @@
 import type * as K8s from '@kubernetes/client-node';
 import { InvalidDataError } from '../core/errors.js';
+import { DNS_LABEL } from '../k8s/resources.js';
 import { KWOK_NODE_LABEL, NODE_NOT_READY_LABEL } from './manifests.js';
 import type { Observation, ObservationSample, WorkloadPhase, WorkloadSpec } from './observation.js';
 import { isRecordedApiFailure, WorkloadObserver, type ObserverOptions } from './observer.js';
@@ -67,7 +68,7 @@ function validate(spec: WorkloadSpec): void {
   if (spec.scaleTo !== undefined && (!Number.isInteger(spec.scaleTo) || spec.scaleTo < 1)) {
     throw new InvalidDataError(`scaleTo ${spec.scaleTo}: must be a positive integer`);
   }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(spec.namespace)) throw new InvalidDataError(`namespace ${JSON.stringify(spec.namespace)}: not a valid namespace name`);
+  if (!DNS_LABEL.test(spec.namespace)) throw new InvalidDataError(`namespace ${JSON.stringify(spec.namespace)}: not a valid namespace name`);
 }
 
 /**

@@ -6,7 +6,7 @@ import { InvalidDataError } from '../core/errors.js';
 import { TAXONOMY_DIR } from '../core/paths.js';
 import { UNKNOWN, type Taxonomy } from '../core/taxonomy.js';
 import { CHANNELS, CHANNELS_FOR_MODEL, dotPath, FAULT_MODELS, FIELD_MODELS, WORKLOAD_KINDS } from '../campaign/spec.js';
-import { isClusterScoped } from '../k8s/resources.js';
+import { DNS_LABEL, isClusterScoped } from '../k8s/resources.js';
 
 /** The replay rules `mutiny replay plan` and `mutiny compare` use by default. */
 export const REPLAY_RULES_FILE = path.join(TAXONOMY_DIR, 'replay-rules.yaml');
@@ -55,7 +55,7 @@ const ReplayRulesSchema = z.strictObject({
   rules: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lower case, digits and -'),
+        name: z.string().regex(DNS_LABEL, 'must be lower case, digits and -'),
         when: WhenSchema,
         workload: z.enum(WORKLOAD_KINDS),
         templates: z.array(TemplateSchema).min(1),
